@@ -1,0 +1,16 @@
+/**
+ * The composition root: the built-in plugins, in the order they are offered to the core.
+ * The config decides which are enabled; the core orders them by what they need.
+ */
+import { type Core, type CoreOptions, createCore } from './core.ts';
+import type { PluginDefinition } from './plugin.ts';
+
+/** Every plugin that ships with elaoms. */
+export const builtinPlugins: PluginDefinition<any, any>[] = [];
+
+export type AppOptions = Omit<CoreOptions, 'plugins'> & { plugins?: PluginDefinition<any, any>[] };
+
+/** Builds the elaoms app from config (file, env, or an inline object). */
+export function createApp(options: AppOptions = {}): Promise<Core> {
+  return createCore({ ...options, plugins: options.plugins ?? builtinPlugins });
+}

@@ -1,0 +1,220 @@
+/**
+ * The core: config → enabled plugins → one Elysia app, plus the lifecycle it owns.
+ * Elysia's onStart/onStop do not fire under Deno.serve or app.handle, so background work
+ * starts and stops here, explicitly.
+ */
+import { fileURLToPath } from 'node:url';
+import { openapi } from '@elysiajs/openapi';
+import type { TObject } from '@sinclair/typebox';
+import { type AnyElysia, Elysia } from 'elysia';
+import type { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
+import { type Clock, systemClock } from './clock.ts';
+import { ConfigError, type CoreConfig, composeSchema, loadConfig } from './config/index.ts';
+import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
+import { healthRoutes } from './health.ts';
+import { clientIpResolver } from './http/client-ip.ts';
+import { errorHandling } from './http/errors.ts';
+import { requestContext } from './http/request-context.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createRegistry } from './metrics.ts';
+import type { PluginContext, PluginDefinition, PluginInstance } from './plugin.ts';
+import { connectRedis } from './redis.ts';
+import { VERSION } from './version.ts';
+
+export const CORE_MIGRATIONS = fileURLToPath(new URL('../drizzle/core', import.meta.url));
+
+export interface CoreOptions {
+  /** Every plugin the app knows; the config decides which are enabled. */
+  plugins: PluginDefinition<any, any>[];
+  /** A config object used instead of a config file. */
+  config?: Record<string, unknown>;
+  env?: Record<string, string | undefined>;
+  argv?: string[];
+  cwd?: string;
+  logDestination?: DestinationStream;
+  clock?: Clock;
+  /**
+   * Mounted inside someone else's Elysia app: no /, /health, /docs, no request-id wrapper;
+   * our error mapping applies to our routes only.
+   */
+  embedded?: boolean;
+}
+
+export interface Core {
+  app: AnyElysia;
+  config: CoreConfig & Record<string, any>;
+  logger: Logger;
+  db: Db;
+  redis: Redis | null;
+  metrics: Registry;
+  /** Enabled plugins in start order. */
+  plugins: string[];
+  /** Banner lines: what is not configured and what that disables. */
+  notices: string[];
+  service<T>(name: string): T;
+  /** Handles one request in process (tests, embedding). */
+  handle(request: Request): Promise<Response>;
+  start(): Promise<void>;
+  /** Stops background work within `server.shutdownTimeoutMs`, then closes Redis and the database. */
+  stop(): Promise<void>;
+}
+
+/** Checks that every enabled plugin's needs are enabled, and orders plugins so needs come first. */
+export function resolvePlugins(all: PluginDefinition<any, any>[], config: Record<string, any>) {
+  const byName = new Map(all.map((p) => [p.name, p]));
+  const enabled = all.filter((p) => config[p.configKey]?.enabled !== false);
+  const enabledNames = new Set(enabled.map((p) => p.name));
+  const issues = [];
+  for (const plugin of enabled) {
+    for (const need of plugin.needs ?? []) {
+      const dep = byName.get(need);
+      if (!dep) throw new Error(`plugin ${plugin.name} needs unknown plugin ${need}`);
+      if (!enabledNames.has(need)) {
+        issues.push({
+          key: `${dep.configKey}.enabled`,
+          source: 'default' as const,
+          message: `the ${plugin.name} plugin needs the ${need} plugin: set ${dep.configKey}.enabled=true (${dep.envPrefix}_ENABLED=true) or disable ${plugin.name} (${plugin.envPrefix}_ENABLED=false)`,
+        });
+      }
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  const ordered: PluginDefinition<any, any>[] = [];
+  const visit = (p: PluginDefinition<any, any>, trail: string[]) => {
+    if (ordered.includes(p)) return;
+    if (trail.includes(p.name))
+      throw new Error(`plugin dependency cycle: ${[...trail, p.name].join(' -> ')}`);
+    for (const need of p.needs ?? []) visit(byName.get(need)!, [...trail, p.name]);
+    ordered.push(p);
+  };
+  for (const p of enabled) visit(p, []);
+  return ordered;
+}
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const schema: TObject = composeSchema(options.plugins);
+  const { config } = loadConfig<CoreConfig & Record<string, any>>(schema, {
+    env: options.env ?? process.env,
+    argv: options.argv ?? [],
+    cwd: options.cwd,
+    file: options.config,
+  });
+  const ordered = resolvePlugins(options.plugins, config);
+  const logger = createLogger({ ...config.log, destination: options.logDestination });
+  const clock = options.clock ?? systemClock;
+  const db = openDatabase(config.database);
+  const prefix = config.database.migrationsTablePrefix;
+  applyMigrations(db, CORE_MIGRATIONS, `${prefix}_core`);
+  for (const p of ordered)
+    if (p.migrations) applyMigrations(db, p.migrations, `${prefix}_${p.name.replace(/-/g, '_')}`);
+  const redis = config.redis.url ? connectRedis(config.redis.url, logger, config.redis.keyPrefix) : null;
+  const metrics = createRegistry();
+  const clientIp = clientIpResolver(config.server.trustedProxies);
+  const instances = new Map<string, PluginInstance>();
+
+  const app: AnyElysia = options.embedded
+    ? new Elysia({ name: 'elaoms/embedded', seed: ordered.map((p) => p.name) }).use(
+        errorHandling(logger, 'scoped'),
+      )
+    : rootApp(ordered, logger, clientIp, metrics);
+
+  for (const def of ordered) {
+    const ctx: PluginContext<any> = {
+      config: config[def.configKey],
+      core: config,
+      logger: logger.child({ plugin: def.name }),
+      db,
+      clock,
+      metrics,
+      redis,
+      clientIp,
+      service<T>(name: string): T {
+        if (!def.needs?.includes(name)) throw new Error(`${def.name} did not declare it needs ${name}`);
+        return instances.get(name)?.service as T;
+      },
+      app(name: string) {
+        if (!def.needs?.includes(name)) throw new Error(`${def.name} did not declare it needs ${name}`);
+        return instances.get(name)!.app;
+      },
+    };
+    const instance = await def.create(ctx);
+    instances.set(def.name, instance);
+    app.use(instance.app);
+  }
+  if (!options.embedded) app.use(healthRoutes({ db, redis, config, instances, logger }));
+
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const core: Core = {
+    app,
+    config,
+    logger,
+    db,
+    redis,
+    metrics,
+    plugins: ordered.map((p) => p.name),
+    notices: [...instances.values()].flatMap((i) => i.notices?.() ?? []),
+    service<T>(name: string) {
+      return instances.get(name)?.service as T;
+    },
+    handle: (request) => app.handle(request),
+    async start() {
+      if (started) return;
+      started = true;
+      for (const def of ordered) await instances.get(def.name)!.start?.();
+      logger.info({ plugins: core.plugins }, 'elaoms started');
+    },
+    stop() {
+      stopping ??= (async () => {
+        const budget = config.server.shutdownTimeoutMs;
+        const stops = [...ordered].reverse().map((def) => instances.get(def.name)!.stop?.());
+        const timedOut = await Promise.race([
+          Promise.allSettled(stops).then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), budget).unref?.()),
+        ]);
+        if (timedOut) logger.warn({ budget_ms: budget }, 'background work did not stop in time');
+        if (redis) redis.disconnect();
+        closeDatabase(db);
+        logger.info('elaoms stopped');
+      })();
+      return stopping;
+    },
+  };
+  return core;
+}
+
+function rootApp(
+  ordered: PluginDefinition<any, any>[],
+  logger: Logger,
+  clientIp: (request: Request) => string,
+  metrics: Registry,
+): AnyElysia {
+  return new Elysia({ name: 'elaoms' })
+    .use(requestContext(logger, clientIp, metrics))
+    .use(errorHandling(logger))
+    .use(
+      openapi({
+        path: '/docs',
+        documentation: {
+          info: {
+            title: 'elaoms',
+            version: VERSION,
+            description:
+              'Persistent, personalized memory and knowledge-base sync for ElevenLabs voice agents.',
+          },
+        },
+      }),
+    )
+    .get(
+      '/',
+      () => ({
+        service: 'Eleven Labs Agents Open Memory System (ELAOMS)',
+        version: VERSION,
+        status: 'running',
+        plugins: ordered.map((p) => p.name),
+      }),
+      { detail: { summary: 'Service information', tags: ['service'] } },
+    );
+}

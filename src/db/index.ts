@@ -1,0 +1,66 @@
+/**
+ * SQLite through Drizzle on `node:sqlite`, the one driver that behaves the same on Bun and Deno.
+ * WAL mode, a busy timeout for several workers, migrations recorded in tables of our own name.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { drizzle, type NodeSQLiteDatabase } from 'drizzle-orm/node-sqlite';
+import { migrate } from 'drizzle-orm/node-sqlite/migrator';
+import { openSqlite } from '../runtime.ts';
+
+export type Db = NodeSQLiteDatabase & { $client: DatabaseSync };
+
+export interface DatabaseOptions {
+  path: string;
+  synchronous?: 'normal' | 'full';
+  busyTimeoutMs?: number;
+}
+
+/** Opens (and creates) the database file with the pragmas elaoms relies on. */
+export function openDatabase(options: DatabaseOptions): Db {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+  const client = openSqlite(options.path);
+  client.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+  if (options.path !== ':memory:') client.exec('PRAGMA journal_mode = WAL');
+  client.exec(`PRAGMA synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  client.exec('PRAGMA foreign_keys = ON');
+  return drizzle({ client }) as Db;
+}
+
+/** Applies the migrations in `folder`, recorded in `table`. Running it again changes nothing. */
+export function applyMigrations(db: Db, folder: string, table: string): void {
+  const failed = migrate(db, { migrationsFolder: folder, migrationsTable: table });
+  if (failed) throw new Error(`migrations in ${folder} failed: ${failed.exitCode}`);
+}
+
+/**
+ * Runs `work` in one transaction: it commits when `work` returns and rolls back when it throws.
+ * `work` must be synchronous. On a synchronous driver an async callback would commit even when it
+ * throws, so a returned promise is refused (and rolled back).
+ */
+export function transaction<T>(db: Db, work: () => T): T {
+  const client = db.$client;
+  client.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    if (result && typeof (result as any).then === 'function') {
+      throw new TypeError(
+        'transaction(): the callback must be synchronous; an async one would commit on error',
+      );
+    }
+    client.exec('COMMIT');
+    return result;
+  } catch (error) {
+    client.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+export function closeDatabase(db: Db): void {
+  try {
+    db.$client.close();
+  } catch {
+    // already closed
+  }
+}

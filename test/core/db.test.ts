@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { CORE_MIGRATIONS } from '../../src/core.ts';
+import { applyMigrations, openDatabase, transaction } from '../../src/db/index.ts';
+import { acquireLease, releaseLease } from '../../src/db/leases.ts';
+import { leases } from '../../src/db/schema.ts';
+
+function freshDb() {
+  const db = openDatabase({ path: join(mkdtempSync(join(tmpdir(), 'db-')), 'test.db') });
+  applyMigrations(db, CORE_MIGRATIONS, '__test_migrations_core');
+  return db;
+}
+
+describe('database', () => {
+  it('applies migrations to an empty database, and again without change', () => {
+    const db = freshDb();
+    const schemaOf = () => db.all<{ sql: string }>(sql`SELECT name, sql FROM sqlite_master ORDER BY name`);
+    const before = schemaOf();
+    const applied = db.all(sql`SELECT * FROM __test_migrations_core`);
+    expect(before.map((r: any) => r.name)).toContain('elaoms_leases');
+    applyMigrations(db, CORE_MIGRATIONS, '__test_migrations_core');
+    expect(schemaOf()).toEqual(before);
+    expect(db.all(sql`SELECT * FROM __test_migrations_core`)).toEqual(applied);
+  });
+
+  it('uses WAL mode on a file', () => {
+    const db = freshDb();
+    expect(db.get<{ journal_mode: string }>(sql`PRAGMA journal_mode`)!.journal_mode).toBe('wal');
+  });
+
+  it('leaves no rows when a transaction fails', () => {
+    const db = freshDb();
+    expect(() =>
+      transaction(db, () => {
+        db.insert(leases).values({ name: 'a', holder: 'h', expiresAt: 1 }).run();
+        throw new Error('fail after insert');
+      }),
+    ).toThrow('fail after insert');
+    expect(db.select().from(leases).all()).toEqual([]);
+  });
+
+  it('refuses an async callback and rolls it back', () => {
+    const db = freshDb();
+    expect(() =>
+      transaction(db, (async () => {
+        db.insert(leases).values({ name: 'b', holder: 'h', expiresAt: 1 }).run();
+      }) as any),
+    ).toThrow('must be synchronous');
+    expect(db.select().from(leases).all()).toEqual([]);
+  });
+
+  it('gives a lease to one holder until it expires', () => {
+    const db = freshDb();
+    expect(acquireLease(db, 'sweep', 'w1', 1000, 100)).toBe(true);
+    expect(acquireLease(db, 'sweep', 'w2', 1050, 100)).toBe(false);
+    expect(acquireLease(db, 'sweep', 'w1', 1050, 100)).toBe(true);
+    expect(acquireLease(db, 'sweep', 'w2', 1151, 100)).toBe(true);
+    releaseLease(db, 'sweep', 'w2');
+    expect(acquireLease(db, 'sweep', 'w1', 1152, 100)).toBe(true);
+  });
+});
