@@ -13,7 +13,10 @@ const cache = new WeakMap<Registry, Map<string, unknown>>();
 /** Returns the metric `name` of `registry`, creating it with `make` the first time. */
 export function metric<T>(registry: Registry, name: string, make: () => T): T {
   let byName = cache.get(registry);
-  if (!byName) cache.set(registry, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    cache.set(registry, byName);
+  }
   if (!byName.has(name)) byName.set(name, make());
   return byName.get(name) as T;
 }
