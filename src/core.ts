@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigError, type CoreConfig, composeSchema, loadConfig } from './config/index.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
+import { EventBus } from './events.ts';
 import { healthRoutes } from './health.ts';
 import { clientIpResolver } from './http/client-ip.ts';
 import { errorHandling } from './http/errors.ts';
@@ -49,6 +50,7 @@ export interface Core {
   db: Db;
   redis: Redis | null;
   metrics: Registry;
+  events: EventBus;
   /** Enabled plugins in start order. */
   plugins: string[];
   /** Banner lines: what is not configured and what that disables. */
@@ -113,6 +115,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const metrics = createRegistry();
   const clientIp = clientIpResolver(config.server.trustedProxies);
   const instances = new Map<string, PluginInstance>();
+  const events = new EventBus(logger);
+  const instanceId = `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
 
   const app: AnyElysia = options.embedded
     ? new Elysia({ name: 'elaoms/embedded', seed: ordered.map((p) => p.name) }).use(
@@ -128,6 +132,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       db,
       clock,
       metrics,
+      events,
+      instanceId,
       redis,
       clientIp,
       service<T>(name: string): T {
@@ -154,6 +160,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     db,
     redis,
     metrics,
+    events,
     plugins: ordered.map((p) => p.name),
     notices: [...instances.values()].flatMap((i) => i.notices?.() ?? []),
     service<T>(name: string) {

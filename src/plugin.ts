@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from './clock.ts';
 import type { CoreConfig } from './config/index.ts';
 import type { Db } from './db/index.ts';
+import type { EventBus } from './events.ts';
 import type { Logger } from './log.ts';
 
 export type HealthStatus = 'up' | 'down' | 'degraded' | 'disabled';
@@ -39,6 +40,10 @@ export interface PluginContext<C> {
   db: Db;
   clock: Clock;
   metrics: Registry;
+  /** Events between sibling plugins (auth failures, rate-limit hits…). */
+  events: EventBus;
+  /** A stable id of this process, for leases. */
+  instanceId: string;
   /** The shared Redis connection when `redis.url` is set (null otherwise). */
   redis: Redis | null;
   /** The client address, honouring X-Forwarded-For only from trusted proxies. */

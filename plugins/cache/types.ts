@@ -1,0 +1,31 @@
+/**
+ * The cache contract: one interface, two stores (Redis via ioredis, memory with TTL and a size
+ * bound). Values are bytes or strings; callers serialize. Redis down: the memory store serves
+ * until it returns.
+ */
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<Uint8Array | null>;
+  getText(key: string): Promise<string | null>;
+  /** Stores `value` for `ttlSeconds` (the configured default when omitted). */
+  set(key: string, value: Uint8Array | string, ttlSeconds?: number): Promise<void>;
+  /** Stores only when the key is absent; true when stored. */
+  setIfAbsent(key: string, value: Uint8Array | string, ttlSeconds?: number): Promise<boolean>;
+  /** Gets and deletes atomically (GETDEL): of two instances taking one key, one gets it. */
+  take(key: string): Promise<Uint8Array | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  expirations: number;
+}
+
+export interface CacheService {
+  /** The store in use now (Redis, or memory while Redis is down or unset). */
+  store(): CacheStore;
+  /** A namespaced view: keys are prefixed with `namespace:`. */
+  namespace(namespace: string): CacheStore;
+  stats(): CacheStats;
+}
