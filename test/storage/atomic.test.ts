@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEMP_SUFFIX, writeFileAtomic } from '../../plugins/storage/atomic.ts';
+import { sameBytes } from './bytes.ts';
 
 let root: string;
 
@@ -88,7 +89,7 @@ describe('writeFileAtomic: content and permissions', () => {
     const data = randomBytes(4 * 1024 * 1024);
     const path = join(root, 'big.bin');
     await writeFileAtomic(path, data);
-    expect(new Uint8Array(await readFile(path))).toEqual(data);
+    expect(sameBytes(new Uint8Array(await readFile(path)), data)).toBe(true);
   });
 });
 
@@ -152,7 +153,7 @@ describe('writeFileAtomic: concurrency', () => {
     await Promise.all(payloads.map((data) => writeFileAtomic(path, data)));
 
     const final = new Uint8Array(await readFile(path));
-    expect(final).toEqual(payloads[final[0]]);
+    expect(sameBytes(final, payloads[final[0]])).toBe(true);
     expect(await readdir(join(root, 'race'))).toEqual(['same.bin']);
     expect(await modeOf(path)).toBe(0o600);
   });
