@@ -202,7 +202,8 @@ describe('fernet malformed tokens', () => {
       const next = alphabet[(alphabet.indexOf(tail) + 1) % 64];
       bad.push(last.slice(0, -1) + next + padding);
     }
-    for (const candidate of bad) {
+    // A random IV can make a rewrite a no-op (a token with no '-' or '_'); only real changes count.
+    for (const candidate of bad.filter((c) => c !== token)) {
       const error = await rejects(decrypt(KEY, candidate, { nowMs: NOW }));
       expect({ candidate, invalid: error instanceof InvalidToken }).toEqual({ candidate, invalid: true });
     }
