@@ -19,7 +19,10 @@ export interface CacheStore {
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** Entries removed because their TTL passed (memory store; Redis expires its keys itself). */
   expirations: number;
+  /** Entries dropped from the memory store to stay within its size bound. */
+  evictions: number;
 }
 
 export interface CacheService {
@@ -28,4 +31,6 @@ export interface CacheService {
   /** A namespaced view: keys are prefixed with `namespace:`. */
   namespace(namespace: string): CacheStore;
   stats(): CacheStats;
+  /** The configured lifetime of audio waiting for its transcription (AUDIO_CACHE_TTL). */
+  readonly audioTtlSeconds: number;
 }
