@@ -3,7 +3,7 @@
  * Elysia's onStart/onStop do not fire under Deno.serve or app.handle, so background work
  * starts and stops here, explicitly.
  */
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openapi } from '@elysiajs/openapi';
 import type { TObject } from '@sinclair/typebox';
 import { type AnyElysia, Elysia } from 'elysia';
@@ -11,7 +11,14 @@ import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Clock, systemClock } from './clock.ts';
-import { ConfigError, type CoreConfig, composeSchema, loadConfig } from './config/index.ts';
+import {
+  ConfigError,
+  type CoreConfig,
+  composeSchema,
+  findConfigFile,
+  isModuleConfig,
+  loadConfig,
+} from './config/index.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
 import { EventBus } from './events.ts';
 import { healthRoutes } from './health.ts';
@@ -95,13 +102,32 @@ export function resolvePlugins(all: PluginDefinition<any, any>[], config: Record
   return ordered;
 }
 
+/** Loads a TypeScript/JavaScript config file (default export), when that is the file in use. */
+async function importModuleConfig(argv: string[], env: Record<string, string | undefined>, cwd?: string) {
+  const found = findConfigFile(argv, env, cwd ?? process.cwd());
+  if (!isModuleConfig(found.path)) return undefined;
+  try {
+    const mod = await import(pathToFileURL(found.path).href);
+    return { path: found.path, config: (mod.default ?? mod) as Record<string, unknown> };
+  } catch (error) {
+    throw new ConfigError([
+      { key: 'config', source: `file ${found.path}`, message: (error as Error).message },
+    ]);
+  }
+}
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const schema: TObject = composeSchema(options.plugins);
+  const env = options.env ?? process.env;
+  const moduleFile = options.config
+    ? undefined
+    : await importModuleConfig(options.argv ?? [], env, options.cwd);
   const { config } = loadConfig<CoreConfig & Record<string, any>>(schema, {
-    env: options.env ?? process.env,
+    env,
     argv: options.argv ?? [],
     cwd: options.cwd,
-    file: options.config,
+    file: options.config ?? moduleFile?.config,
+    fileLabel: moduleFile?.path,
   });
   const ordered = resolvePlugins(options.plugins, config);
   const logger = createLogger({ ...config.log, destination: options.logDestination });

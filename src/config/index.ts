@@ -2,7 +2,18 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { coreSections } from './schema.ts';
 
-export { ConfigError, type ConfigIssue, coerce, describe, leaves, loadConfig, type Source } from './load.ts';
+export { defineConfig, type ElaomsConfigFile } from './define.ts';
+export {
+  ConfigError,
+  type ConfigIssue,
+  coerce,
+  describe,
+  findConfigFile,
+  isModuleConfig,
+  leaves,
+  loadConfig,
+  type Source,
+} from './load.ts';
 export { composeSchema, coreSections } from './schema.ts';
 
 const CoreSchema = Type.Object(coreSections);

@@ -32,6 +32,8 @@ export interface LoadOptions {
   cwd?: string;
   /** A config object used instead of a file (embedding, tests). */
   file?: Record<string, unknown>;
+  /** Where `file` came from, for messages (a TypeScript config file, say). */
+  fileLabel?: string;
 }
 
 export interface Loaded<T> {
@@ -58,6 +60,11 @@ export function leaves(schema: TSchema, path: string[] = []): Leaf[] {
   return [{ key: path.join('.'), path, schema }];
 }
 
+/** True for config files that are modules (TypeScript or JavaScript with a default export). */
+export function isModuleConfig(path: string): boolean {
+  return /\.(ts|mts|js|mjs)$/.test(path);
+}
+
 /** Finds the config file: --config PATH, then ELAOMS_CONFIG, then ./elaoms.config.json. */
 export function findConfigFile(argv: string[], env: Record<string, string | undefined>, cwd: string) {
   const flag = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
@@ -69,6 +76,8 @@ export function findConfigFile(argv: string[], env: Record<string, string | unde
     return { path: resolve(cwd, value), required: true };
   }
   if (env.ELAOMS_CONFIG) return { path: resolve(cwd, env.ELAOMS_CONFIG), required: true };
+  const typed = resolve(cwd, 'elaoms.config.ts');
+  if (existsSync(typed)) return { path: typed, required: true };
   return { path: resolve(cwd, 'elaoms.config.json'), required: false };
 }
 
@@ -95,7 +104,7 @@ export function loadConfig<T>(schema: TObject, options: LoadOptions = {}): Loade
   let filePath: string | undefined;
   if (options.file) {
     value = structuredClone(options.file);
-    markSources(value, [], 'file (inline)' as Source, sources);
+    markSources(value, [], `file ${options.fileLabel ?? '(inline)'}`, sources);
   } else {
     const found = findConfigFile(options.argv ?? [], env, options.cwd ?? process.cwd());
     const fromFile = readConfigFile(found.path, found.required);

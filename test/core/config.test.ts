@@ -148,3 +148,19 @@ describe('config errors', () => {
     expect((caught as ConfigError).message).toContain('BASE_ENABLED=true');
   });
 });
+
+describe('TypeScript config files', () => {
+  it('loads elaoms.config.ts written with defineConfig, and env still wins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const define = new URL('../../src/config/define.ts', import.meta.url).pathname;
+    writeFileSync(
+      join(dir, 'elaoms.config.ts'),
+      `import { defineConfig } from '${define}';\nexport default defineConfig({ server: { port: 7001 }, log: { level: 'warn' }, database: { path: ':memory:' } });\n`,
+    );
+    const { createApp } = await import('../../src/app.ts');
+    const core = await createApp({ cwd: dir, env: { LOG_LEVEL: 'error' }, plugins: [] });
+    expect(core.config.server.port).toBe(7001);
+    expect(core.config.log.level).toBe('error');
+    await core.stop();
+  });
+});
