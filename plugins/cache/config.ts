@@ -38,9 +38,9 @@ export const CacheConfig = Type.Object(
       description:
         'Most bytes of values the in-memory store holds (default 256 MiB); the least recently used go first.',
     }),
-    sweepIntervalSeconds: Type.Integer({
+    sweepIntervalSeconds: Type.Number({
       default: 60,
-      minimum: 1,
+      minimum: 0.01,
       env: 'CACHE_SWEEP_INTERVAL',
       description: 'How often expired entries are removed from the in-memory store (PERF-1.6).',
     }),
