@@ -4,6 +4,7 @@
  * starts and stops here, explicitly.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cors } from '@elysiajs/cors';
 import { openapi } from '@elysiajs/openapi';
 import type { TObject } from '@sinclair/typebox';
 import { type AnyElysia, Elysia } from 'elysia';
@@ -148,7 +149,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ? new Elysia({ name: 'elaoms/embedded', seed: ordered.map((p) => p.name) }).use(
         errorHandling(logger, 'scoped'),
       )
-    : rootApp(ordered, logger, clientIp, metrics);
+    : rootApp(ordered, logger, clientIp, metrics, config.server.corsOrigins);
 
   for (const def of ordered) {
     const ctx: PluginContext<any> = {
@@ -223,9 +224,14 @@ function rootApp(
   logger: Logger,
   clientIp: (request: Request) => string,
   metrics: Registry,
+  corsOrigins: string[],
 ): AnyElysia {
+  const corsPlugin = corsOrigins.length
+    ? cors({ origin: corsOrigins.includes('*') ? true : corsOrigins, credentials: false })
+    : new Elysia({ name: 'elaoms/cors-off' });
   return new Elysia({ name: 'elaoms' })
     .use(requestContext(logger, clientIp, metrics))
+    .use(corsPlugin)
     .use(errorHandling(logger))
     .use(
       openapi({

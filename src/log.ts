@@ -52,7 +52,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings: pino.LoggerOptions = {
     level: options.level ?? 'info',
-    base: { service: 'elaoms' },
+    base: { service: 'elaoms', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactPaths, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },

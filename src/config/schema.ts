@@ -35,6 +35,12 @@ export const ServerConfig = Type.Object(
       env: 'WORKERS',
       description: 'Processes sharing the port (Bun reusePort).',
     }),
+    corsOrigins: Type.Array(Type.String(), {
+      default: [],
+      env: 'CORS_ORIGINS',
+      description:
+        'Origins allowed to call the API from a browser (comma-separated; "*" for any). Empty: CORS off.',
+    }),
     ngrokAuthToken: Type.Optional(
       Type.String({
         env: 'NGROK_AUTH_TOKEN',

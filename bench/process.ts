@@ -1,0 +1,48 @@
+/** Starts a server script as a child process and waits for its "ready <port>" line. */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface Child {
+  port: number;
+  process: ChildProcess;
+  /** Resident memory of the child in MB (Linux /proc). */
+  rssMb(): Promise<number>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.stdout!.on('data', (chunk) => {
+      buffer += chunk;
+      const match = buffer.match(/ready (\d+)/);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      resolve({
+        port: Number(match[1]),
+        process: child,
+        async rssMb() {
+          const { readFile } = await import('node:fs/promises');
+          const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+          const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+          return Math.round(kb / 102.4) / 10;
+        },
+        stop(signal = 'SIGTERM') {
+          return new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.removeAllListeners('exit');
+            child.on('exit', () => done());
+            child.kill(signal);
+          });
+        },
+      });
+    });
+  });
+}
