@@ -22,9 +22,13 @@ export class PayloadTooLargeError extends Error {
 
 const DIGITS = /^[0-9]+$/;
 
-async function cancelQuietly(cancel: () => Promise<void>): Promise<void> {
+/**
+ * Cancels without waiting: the cancel of one branch of a tee'd body (`request.clone()`) only settles
+ * once every branch is cancelled, so awaiting it here could hang until the caller cancels the others.
+ */
+function cancelQuietly(cancel: () => Promise<void>): void {
   try {
-    await cancel();
+    cancel().catch(() => {});
   } catch {
     // The stream may already be errored or closed; there is nothing left to release.
   }
@@ -59,7 +63,7 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
   const body = request.body;
   const declared = request.headers.get('content-length')?.trim();
   if (declared && DIGITS.test(declared) && Number(declared) > maxBytes) {
-    if (body) await cancelQuietly(() => body.cancel());
+    if (body) cancelQuietly(() => body.cancel());
     throw new PayloadTooLargeError(maxBytes, Number(declared));
   }
   if (!body) return new Uint8Array(0);
@@ -72,7 +76,7 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await cancelQuietly(() => reader.cancel());
+      cancelQuietly(() => reader.cancel());
       throw new PayloadTooLargeError(maxBytes, total);
     }
     chunks.push(value);
