@@ -105,7 +105,11 @@ export async function writeFileAtomic(
   return { path: target, bytes, warnings };
 }
 
-async function makeDirs(dir: string, dirMode: number, warnings: AtomicWarning[]): Promise<void> {
+/**
+ * Creates `dir` and its missing parents, setting `dirMode` exactly (not masked by the umask) on each
+ * level it created; chmod problems go to `warnings`. Existing directories are left alone.
+ */
+export async function makeDirs(dir: string, dirMode: number, warnings: AtomicWarning[]): Promise<void> {
   const first = await mkdir(dir, { recursive: true, mode: dirMode });
   if (first === undefined) return;
   // mkdir's mode is masked by the umask; set it exactly on each level we created.

@@ -1,0 +1,170 @@
+/**
+ * Quarantine (SEC-6): a body is written here before its signature is checked. A passing body is
+ * promoted into main storage at its final `{dir}/{conversation_id}_{type}.{ext}` path once its payload
+ * fields are known; a failing one stays, is counted, and is swept after the quarantine retention.
+ */
+import { readFile, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+import {
+  errorText,
+  fromDisk,
+  isMissing,
+  logWarnings,
+  noteFailure,
+  type StorageDeps,
+  type StorageState,
+  sha256Hex,
+  toDisk,
+} from './deps.ts';
+import { type SaveInput, type SaveResult, saveFile } from './files.ts';
+import { deleteFileRows, fileByPath, setQuarantineStatus, upsertFile } from './records.ts';
+
+/** What the caller knows about a held body (for logs and the failure event). */
+export interface HoldMeta {
+  requestId?: string;
+  ip?: string;
+  /** The route or webhook kind, when known. */
+  kind?: string;
+}
+
+/** Where a validated body goes: the payload fields; `body` replaces the raw bytes (decoded MP3). */
+export type PromoteInput = Omit<SaveInput, 'validated' | 'body'> & { body?: Uint8Array };
+
+/** The outcome of the signature check, as hmac-auth reports it. */
+export interface QuarantineVerdict {
+  ok: boolean;
+  reason?: string;
+  /** When given with ok, the body is promoted at once. */
+  target?: PromoteInput;
+}
+
+/** The hook hmac-auth calls around its signature check, plus promotion for the webhook handler. */
+export interface QuarantineStore {
+  /** Writes the raw body before its signature is checked; returns its id, or null when off or failed. */
+  hold(raw: Uint8Array | ArrayBuffer | string, meta?: HoldMeta): Promise<string | null>;
+  /** Records the verdict: failed bodies stay and are counted; passed ones await {@link promote}. */
+  release(id: string, verdict: QuarantineVerdict): Promise<void>;
+  /** Moves a held body into main storage at its final path; null (logged, counted) on failure. */
+  promote(id: string, target: PromoteInput): Promise<SaveResult | null>;
+  /** Removes a held body without storing it (e.g. the handler stored the payload itself). */
+  drop(id: string): Promise<void>;
+}
+
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Builds the quarantine store over the shared deps and counters. */
+export function quarantineStore(deps: StorageDeps, state: StorageState): QuarantineStore {
+  const { config, logger } = deps;
+
+  function pathOf(id: string): string | undefined {
+    return ID.test(id) ? join(resolve(config.quarantinePath), `${id}.body`) : undefined;
+  }
+
+  async function hold(raw: Uint8Array | ArrayBuffer | string, meta: HoldMeta = {}): Promise<string | null> {
+    if (!config.quarantineEnabled) return null;
+    const id = crypto.randomUUID();
+    const path = pathOf(id)!;
+    try {
+      const plain = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
+      const onDisk = await toDisk(deps, plain);
+      const result = await writeFileAtomic(path, onDisk, { mode: config.fileMode, dirMode: config.dirMode });
+      logWarnings(logger, result.warnings);
+      upsertFile(deps.db, {
+        path,
+        type: 'quarantine',
+        dir: '',
+        requestId: meta.requestId ?? null,
+        size: onDisk.length,
+        plainSize: plain.length,
+        sha256: sha256Hex(onDisk),
+        encrypted: config.encryptionEnabled,
+        validated: false,
+        quarantined: true,
+        status: 'held',
+        createdAt: deps.clock.now(),
+      });
+      state.quarantine.held++;
+      deps.metrics.quarantine.inc({ outcome: 'held' });
+      return id;
+    } catch (error) {
+      await unlink(path).catch(() => {});
+      state.quarantine.errors++;
+      deps.metrics.quarantine.inc({ outcome: 'error' });
+      noteFailure(deps, state, 'quarantine', error);
+      logger.error({ reason: errorText(error), kind: meta.kind }, 'body could not be quarantined');
+      deps.events?.emit('quarantine.failure', {
+        ip: meta.ip ?? 'unknown',
+        reason: errorText(error),
+        requestId: meta.requestId,
+      });
+      return null;
+    }
+  }
+
+  async function release(id: string, verdict: QuarantineVerdict): Promise<void> {
+    const path = pathOf(id);
+    const row = path ? fileByPath(deps.db, path) : undefined;
+    if (!row) {
+      logger.warn({ quarantine_id: id }, 'release of an unknown quarantine id');
+      return;
+    }
+    if (!verdict.ok) {
+      setQuarantineStatus(deps.db, row.id, 'failed', false);
+      state.quarantine.failed++;
+      deps.metrics.quarantine.inc({ outcome: 'failed' });
+      logger.warn({ quarantine_id: id, reason: verdict.reason }, 'quarantined body failed validation');
+      return;
+    }
+    setQuarantineStatus(deps.db, row.id, 'passed', true);
+    state.quarantine.passed++;
+    deps.metrics.quarantine.inc({ outcome: 'passed' });
+    if (verdict.target) await promote(id, verdict.target);
+  }
+
+  async function promote(id: string, target: PromoteInput): Promise<SaveResult | null> {
+    const path = pathOf(id);
+    const row = path ? fileByPath(deps.db, path) : undefined;
+    if (!row || row.status === 'failed') {
+      logger.warn({ quarantine_id: id }, 'promote of an unknown or failed quarantine id');
+      return null;
+    }
+    let body = target.body;
+    if (!body) {
+      try {
+        body = await fromDisk(deps, new Uint8Array(await readFile(row.path)), row.encrypted);
+      } catch (error) {
+        noteFailure(deps, state, 'promote', error);
+        logger.error({ quarantine_id: id, reason: errorText(error) }, 'quarantined body could not be read');
+        return null;
+      }
+    }
+    const saved = await saveFile(deps, state, { ...target, body, validated: true });
+    if (saved) {
+      await drop(id);
+      state.quarantine.promoted++;
+    }
+    return saved;
+  }
+
+  async function drop(id: string): Promise<void> {
+    const path = pathOf(id);
+    const row = path ? fileByPath(deps.db, path) : undefined;
+    if (!path || !row) return;
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (!isMissing(error)) {
+        noteFailure(deps, state, 'quarantine-move', error);
+        logger.error(
+          { quarantine_id: id, reason: errorText(error) },
+          'quarantined copy could not be removed',
+        );
+        return;
+      }
+    }
+    deleteFileRows(deps.db, [row.id]);
+  }
+
+  return { hold, release, promote, drop };
+}
