@@ -2,11 +2,12 @@
  * The composition root: the built-in plugins, in the order they are offered to the core.
  * The config decides which are enabled; the core orders them by what they need.
  */
+import { cachePlugin } from '../plugins/cache/index.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import type { PluginDefinition } from './plugin.ts';
 
 /** Every plugin that ships with elaoms. */
-export const builtinPlugins: PluginDefinition<any, any>[] = [];
+export const builtinPlugins: PluginDefinition<any, any>[] = [cachePlugin];
 
 export type AppOptions = Omit<CoreOptions, 'plugins'> & { plugins?: PluginDefinition<any, any>[] };
 

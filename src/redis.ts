@@ -12,6 +12,8 @@ export function connectRedis(url: string, logger: Logger, keyPrefix = ''): Redis
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
+    // A half-open connection must not hang callers: fail and let them fall back.
+    commandTimeout: 1000,
     keyPrefix,
     retryStrategy: (times) => Math.min(200 * times, 2000),
   });
