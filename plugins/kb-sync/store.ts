@@ -1,0 +1,217 @@
+/**
+ * The documents table as the plugin uses it: insert, read, the atomic claim that turns a pending
+ * row into a syncing one, and the guarded transitions (completed, failed, back to pending).
+ * Every write after a claim checks the claim token, so a worker whose lease expired cannot
+ * overwrite what a newer worker decided.
+ */
+import { and, desc, eq, getColumns, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import type { Db } from '../../src/db/index.ts';
+import type { SyncError } from './errors.ts';
+import { type KbDocumentRow, kbDocuments } from './schema.ts';
+
+export type SyncStatus = 'pending' | 'syncing' | 'completed' | 'failed';
+export const SYNC_STATUSES: readonly SyncStatus[] = ['pending', 'syncing', 'completed', 'failed'];
+export type SourceType = 'text' | 'url' | 'file';
+
+/** A row without the file bytes, for lists and answers. */
+export type DocumentMeta = Omit<KbDocumentRow, 'fileData'>;
+
+const { fileData: _bytes, ...metaColumns } = getColumns(kbDocuments);
+
+export interface NewDocument {
+  id: string;
+  name: string;
+  sourceType: SourceType;
+  content: string | null;
+  fileData: Uint8Array | null;
+  fileName: string | null;
+  fileType: string | null;
+  sizeBytes: number;
+  contentHash: string;
+}
+
+/** Stores a new document as `pending`: the queue entry and the source of truth at once. */
+export function insertDocument(db: Db, doc: NewDocument, nowMs: number): DocumentMeta {
+  const fileData = doc.fileData
+    ? Buffer.from(doc.fileData.buffer, doc.fileData.byteOffset, doc.fileData.byteLength)
+    : null;
+  return db
+    .insert(kbDocuments)
+    .values({ ...doc, fileData, syncStatus: 'pending', createdAt: nowMs, updatedAt: nowMs })
+    .returning(metaColumns)
+    .get();
+}
+
+export function getDocument(db: Db, id: string): DocumentMeta | undefined {
+  return db.select(metaColumns).from(kbDocuments).where(eq(kbDocuments.id, id)).get();
+}
+
+/** Newest first, optionally only one status. */
+export function listDocuments(
+  db: Db,
+  options: { status?: SyncStatus; limit: number; offset: number },
+): DocumentMeta[] {
+  return db
+    .select(metaColumns)
+    .from(kbDocuments)
+    .where(options.status ? eq(kbDocuments.syncStatus, options.status) : undefined)
+    .orderBy(desc(kbDocuments.createdAt), desc(sql`rowid`))
+    .limit(options.limit)
+    .offset(options.offset)
+    .all();
+}
+
+/** Documents per status (for health and the page's summary). */
+export function countByStatus(db: Db): Record<SyncStatus, number> {
+  const counts: Record<SyncStatus, number> = { pending: 0, syncing: 0, completed: 0, failed: 0 };
+  const rows = db
+    .select({ status: kbDocuments.syncStatus, n: sql<number>`count(*)` })
+    .from(kbDocuments)
+    .groupBy(kbDocuments.syncStatus)
+    .all();
+  for (const row of rows) counts[row.status as SyncStatus] = Number(row.n);
+  return counts;
+}
+
+/**
+ * Claims the oldest pending document, or a `syncing` one whose last attempt is older than the
+ * lease (its worker died), in one statement, so two workers never claim the same row.
+ */
+export function claimNext(db: Db, token: string, nowMs: number, leaseMs: number): KbDocumentRow | undefined {
+  const next = db
+    .select({ id: kbDocuments.id })
+    .from(kbDocuments)
+    .where(claimable(nowMs, leaseMs))
+    .orderBy(kbDocuments.createdAt, sql`rowid`)
+    .limit(1);
+  return db
+    .update(kbDocuments)
+    .set({ syncStatus: 'syncing', claim: token, lastSyncAttempt: nowMs, updatedAt: nowMs })
+    .where(inArray(kbDocuments.id, next))
+    .returning()
+    .get();
+}
+
+function heldBy(id: string, token: string) {
+  return and(eq(kbDocuments.id, id), eq(kbDocuments.claim, token), eq(kbDocuments.syncStatus, 'syncing'));
+}
+
+/** Renews the claim before each attempt; false when the claim was lost. */
+export function touchAttempt(db: Db, id: string, token: string, nowMs: number): boolean {
+  const r = db
+    .update(kbDocuments)
+    .set({ lastSyncAttempt: nowMs, updatedAt: nowMs })
+    .where(heldBy(id, token))
+    .run();
+  return changes(r) === 1;
+}
+
+export function markCompleted(db: Db, id: string, token: string, remoteId: string, nowMs: number): boolean {
+  const r = db
+    .update(kbDocuments)
+    .set({
+      syncStatus: 'completed',
+      elevenlabsDocumentId: remoteId,
+      syncErrorMessage: null,
+      syncErrorType: null,
+      syncErrorDetail: null,
+      claim: null,
+      updatedAt: nowMs,
+    })
+    .where(heldBy(id, token))
+    .run();
+  return changes(r) === 1;
+}
+
+export function markFailed(db: Db, id: string, token: string, error: SyncError, nowMs: number): boolean {
+  const r = db
+    .update(kbDocuments)
+    .set({ syncStatus: 'failed', ...errorFields(error), claim: null, updatedAt: nowMs })
+    .where(heldBy(id, token))
+    .run();
+  return changes(r) === 1;
+}
+
+/** Records a failed remote delete on a row that stays (its status is unchanged). */
+export function markDeleteFailed(db: Db, id: string, error: SyncError, nowMs: number): void {
+  db.update(kbDocuments)
+    .set({ ...errorFields(error), syncErrorDetail: `Delete failed: ${error.detail}`, updatedAt: nowMs })
+    .where(eq(kbDocuments.id, id))
+    .run();
+}
+
+function errorFields(error: SyncError) {
+  return { syncErrorMessage: error.message, syncErrorType: error.type, syncErrorDetail: error.detail };
+}
+
+/** failed → pending: clears the error and counts the retry. Returns the row, or undefined when not failed. */
+export function requeueFailed(db: Db, id: string, nowMs: number): DocumentMeta | undefined {
+  return db
+    .update(kbDocuments)
+    .set(requeueSet(nowMs))
+    .where(and(eq(kbDocuments.id, id), eq(kbDocuments.syncStatus, 'failed')))
+    .returning(metaColumns)
+    .get();
+}
+
+/** Every failed document back to pending; returns their ids. */
+export function requeueAllFailed(db: Db, nowMs: number): string[] {
+  return db
+    .update(kbDocuments)
+    .set(requeueSet(nowMs))
+    .where(eq(kbDocuments.syncStatus, 'failed'))
+    .returning({ id: kbDocuments.id })
+    .all()
+    .map((r) => r.id);
+}
+
+function requeueSet(nowMs: number) {
+  return {
+    syncStatus: 'pending',
+    syncErrorMessage: null,
+    syncErrorType: null,
+    syncErrorDetail: null,
+    syncRetryCount: sql`${kbDocuments.syncRetryCount} + 1`,
+    claim: null,
+    updatedAt: nowMs,
+  } as const;
+}
+
+/** Deletes the row unless a worker is syncing it; true when deleted. */
+export function deleteUnlessSyncing(db: Db, id: string): boolean {
+  const r = db
+    .delete(kbDocuments)
+    .where(and(eq(kbDocuments.id, id), ne(kbDocuments.syncStatus, 'syncing')))
+    .run();
+  return changes(r) === 1;
+}
+
+function changes(result: unknown): number {
+  return Number((result as { changes?: number | bigint }).changes ?? 0);
+}
+
+/** Gives a claimed document back to the queue (the worker is stopping before its next attempt). */
+export function releaseClaim(db: Db, id: string, token: string, nowMs: number): void {
+  db.update(kbDocuments)
+    .set({ syncStatus: 'pending', claim: null, updatedAt: nowMs })
+    .where(heldBy(id, token))
+    .run();
+}
+
+/** Whether any document is waiting to be claimed (pending, or syncing with an expired lease). */
+export function hasClaimable(db: Db, nowMs: number, leaseMs: number): boolean {
+  const row = db
+    .select({ id: kbDocuments.id })
+    .from(kbDocuments)
+    .where(claimable(nowMs, leaseMs))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+function claimable(nowMs: number, leaseMs: number) {
+  return or(
+    eq(kbDocuments.syncStatus, 'pending'),
+    and(eq(kbDocuments.syncStatus, 'syncing'), lt(kbDocuments.lastSyncAttempt, nowMs - leaseMs)),
+  );
+}

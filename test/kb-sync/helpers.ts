@@ -1,0 +1,78 @@
+/** Builds a real core with the kb-sync plugin pointed at the loopback fake ElevenLabs. */
+import { defineKbSync, type Sleep } from '../../plugins/kb-sync/index.ts';
+import type { KbSyncService } from '../../plugins/kb-sync/service.ts';
+import { type ElevenLabsFake, startElevenLabsFake } from '../fakes/elevenlabs.ts';
+import { postJson, type TestCore, testCore } from '../helpers/core.ts';
+
+export { postJson };
+
+/** A sleep that records each delay and returns at once (the schedule is checked in ms, not waited). */
+export function recordingSleep(): { sleep: Sleep; delays: number[] } {
+  const delays: number[] = [];
+  return {
+    delays,
+    sleep: async function recordDelay(ms, signal) {
+      if (signal.aborted) throw signal.reason;
+      delays.push(ms);
+    },
+  };
+}
+
+export interface KbHarness extends TestCore {
+  fake: ElevenLabsFake;
+  service: KbSyncService;
+  delays: number[];
+  /** POSTs JSON to /api/knowledge and returns the parsed answer. */
+  add(body: Record<string, unknown>): Promise<any>;
+  /** GET /api/knowledge/{id} body. */
+  doc(id: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function kbHarness(
+  options: {
+    kbSync?: Record<string, unknown>;
+    config?: Record<string, any>;
+    apiKey?: string | null;
+    start?: boolean;
+    fake?: ElevenLabsFake;
+  } = {},
+): Promise<KbHarness> {
+  const fake = options.fake ?? (await startElevenLabsFake());
+  const recorder = recordingSleep();
+  const apiKey = options.apiKey === null ? undefined : (options.apiKey ?? fake.apiKey);
+  const harness = await testCore({
+    plugins: [defineKbSync({ sleep: recorder.sleep })],
+    config: {
+      ...options.config,
+      elevenlabs: { baseUrl: fake.url, ...(apiKey ? { apiKey } : {}), timeoutMs: 5000 },
+      kbSync: { pollIntervalMs: 50, ...options.kbSync },
+    },
+  });
+  if (options.start !== false) await harness.core.start();
+  const service = harness.core.service<KbSyncService>('kb-sync');
+  return {
+    ...harness,
+    fake,
+    service,
+    delays: recorder.delays,
+    async add(body) {
+      const response = await harness.request('/api/knowledge', postJson(body));
+      if (response.status !== 201)
+        throw new Error(`POST /api/knowledge: ${response.status} ${await response.text()}`);
+      return response.json();
+    },
+    async doc(id) {
+      return (await harness.request(`/api/knowledge/${id}`)).json();
+    },
+    async close() {
+      await harness.core.stop();
+      if (!options.fake) await fake.close();
+    },
+  };
+}
+
+/** Log lines of one message. */
+export function linesOf(logs: Array<Record<string, any>>, msg: string) {
+  return logs.filter((line) => line.msg === msg);
+}
