@@ -55,7 +55,7 @@ export interface SaveResult {
   encrypted: boolean;
 }
 
-const MAX_CONFLICT_ATTEMPTS = 20;
+const MAX_CONFLICT_ATTEMPTS = 1000;
 
 /** Paths being written by this process, so two concurrent saves never pick the same name. */
 const inFlight = new Set<string>();

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'bun:test';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sameBytes } from './bytes.ts';
+import { KEY_A, type StorageHarness, storageHarness, transcription, walk } from './helpers.ts';
+
+let h: StorageHarness;
+
+afterEach(async () => {
+  await h.close();
+});
+
+const target = {
+  webhookType: 'post_call_transcription',
+  conversationId: 'conv_q',
+  callerPhone: '+15550109999',
+  requestId: 'req-q',
+  ext: 'json' as const,
+};
+
+describe('quarantine (SEC-6)', () => {
+  it('holds a body before the check and moves it to its final path when it passes', async () => {
+    h = await storageHarness();
+    const raw = transcription('conv_q');
+    const id = await h.service.quarantine.hold(raw, { requestId: 'req-q', ip: '10.0.0.1' });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const held = join(h.quarantine, `${id}.body`);
+    expect(sameBytes(new Uint8Array(await readFile(held)), raw)).toBe(true);
+    expect(h.service.list({ quarantined: true })[0]).toMatchObject({ path: held, status: 'held' });
+
+    await h.service.quarantine.release(id!, { ok: true });
+    expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'passed', validated: true });
+
+    const saved = await h.service.quarantine.promote(id!, target);
+    expect(saved!.path).toBe(join(h.base, '+15550109999', 'conv_q_post_call_transcription.json'));
+    expect(sameBytes(new Uint8Array(await readFile(saved!.path)), raw)).toBe(true);
+    expect(await walk(h.quarantine)).toEqual([]);
+    expect(h.service.list({ quarantined: true })).toEqual([]);
+    expect(JSON.parse(await readFile(`${saved!.path}.metadata.json`, 'utf8')).validated).toBe(true);
+    expect(h.service.stats().quarantine).toMatchObject({ held: 1, passed: 1, promoted: 1, failed: 0 });
+  });
+
+  it('promotes at release when the verdict names the target, with a replacement body (decoded MP3)', async () => {
+    h = await storageHarness({ encryptionEnabled: true, encryptionKey: KEY_A });
+    const id = await h.service.quarantine.hold('{"type":"post_call_audio","data":{"full_audio":"SUQz"}}');
+    expect((await readFile(join(h.quarantine, `${id}.body`), 'utf8')).startsWith('gAAAAA')).toBe(true);
+    const mp3 = new Uint8Array([0x49, 0x44, 0x33]);
+    await h.service.quarantine.release(id!, {
+      ok: true,
+      target: { ...target, webhookType: 'post_call_audio', ext: 'mp3', body: mp3 },
+    });
+    const [row] = h.service.list();
+    expect(row).toMatchObject({ type: 'post_call_audio', quarantined: false, encrypted: true });
+    expect(sameBytes(await h.service.read(row!.path), mp3)).toBe(true);
+    expect(await walk(h.quarantine)).toEqual([]);
+  });
+
+  it('save() with the quarantine id consumes the held copy', async () => {
+    h = await storageHarness();
+    const id = await h.service.quarantine.hold(transcription('conv_q'));
+    await h.service.quarantine.release(id!, { ok: true });
+    await h.service.save({ ...target, validated: true, body: transcription('conv_q'), quarantineId: id! });
+    expect(await walk(h.quarantine)).toEqual([]);
+    expect(h.service.list().length).toBe(1);
+  });
+
+  it('leaves a failing body in quarantine and counts it', async () => {
+    h = await storageHarness();
+    const id = await h.service.quarantine.hold(transcription('bad'));
+    await h.service.quarantine.release(id!, { ok: false, reason: 'signature mismatch' });
+    expect(await walk(h.quarantine)).toEqual([join(h.quarantine, `${id}.body`)]);
+    expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'failed', validated: false });
+    expect(h.service.stats().quarantine.failed).toBe(1);
+    expect(await h.service.quarantine.promote(id!, target)).toBeNull();
+    const metrics = await h.core.metrics.metrics();
+    expect(metrics).toContain('elaoms_storage_quarantine_total{outcome="failed"} 1');
+  });
+
+  it('returns null, counts and emits quarantine.failure when the body cannot be written', async () => {
+    h = await storageHarness();
+    const seen: unknown[] = [];
+    h.core.events.on('quarantine.failure', (e) => seen.push(e));
+    // A file where the folder should be fails for root too (chmod would not).
+    await rm(h.quarantine, { recursive: true });
+    await writeFile(h.quarantine, 'not a folder');
+    expect(await h.service.quarantine.hold('body', { ip: '10.0.0.9', requestId: 'r1' })).toBeNull();
+    expect(seen).toEqual([{ ip: '10.0.0.9', reason: expect.stringMatching(/^E[A-Z]+$/), requestId: 'r1' }]);
+    expect(h.logs.some((l) => l.msg === 'body could not be quarantined' && l.level === 'error')).toBe(true);
+    expect(h.service.stats().quarantine.errors).toBe(1);
+  });
+
+  it('does nothing when quarantine is off', async () => {
+    h = await storageHarness({ quarantineEnabled: false });
+    expect(await h.service.quarantine.hold('body')).toBeNull();
+    await h.service.quarantine.release('not-an-id', { ok: true });
+    expect(await walk(h.base)).toEqual([]);
+  });
+});
