@@ -79,6 +79,8 @@ export class MemoryBackendError extends Error {
     readonly status?: number,
     readonly permanent = false,
     override readonly cause?: unknown,
+    /** From the upstream's Retry-After: the retry waits at least this long. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'MemoryBackendError';

@@ -1,0 +1,221 @@
+/**
+ * The embedded backend: our own SQLite. Each conversation becomes rows of `memory_items` (summary,
+ * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
+ * nothing. Search is FTS5 restricted to the caller inside the index, ranked by bm25 and recency.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Clock } from '../../src/clock.ts';
+import { type Db, transaction } from '../../src/db/index.ts';
+import { clampLimit, conversationPieces } from './chunks.ts';
+import { ftsMatch } from './fts-query.ts';
+import { memoryItems, memoryUserSummaries } from './schema.ts';
+import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
+
+export interface EmbeddedOptions {
+  db: Db;
+  clock: Clock;
+  /** Longest text of one row; longer summaries and turns are split. Default 1000. */
+  chunkChars?: number;
+  searchLimitDefault?: number;
+  searchLimitMax?: number;
+  /** A memory this old counts 3/4 of a new one of equal text relevance; very old ones count 1/2. */
+  recencyHalfLifeDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+interface Hit {
+  id: number;
+  text: string;
+  kind: string;
+  conversationId: string;
+  agentId: string | null;
+  metadataJson: string;
+  createdAt: number;
+  rank: number;
+}
+
+function toItem(row: Omit<Hit, 'rank'>, score?: number): MemoryItem {
+  let extra: Record<string, unknown> = {};
+  try {
+    extra = JSON.parse(row.metadataJson) as Record<string, unknown>;
+  } catch {
+    extra = {};
+  }
+  return {
+    id: String(row.id),
+    text: row.text,
+    createdAt: new Date(row.createdAt).toISOString(),
+    ...(score === undefined ? {} : { score }),
+    metadata: {
+      ...extra,
+      kind: row.kind,
+      conversation_id: row.conversationId,
+      ...(row.agentId ? { agent_id: row.agentId } : {}),
+    },
+  };
+}
+
+function endedAtMs(endedAt: string, fallback: number): number {
+  const ms = Date.parse(endedAt);
+  return Number.isNaN(ms) ? fallback : ms;
+}
+
+/** Builds the embedded backend on a database that has the memory migrations applied. */
+export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
+  const { db, clock } = options;
+  const chunkChars = options.chunkChars ?? 1000;
+  const limitDefault = options.searchLimitDefault ?? 5;
+  const limitMax = options.searchLimitMax ?? 20;
+  const halfLifeMs = (options.recencyHalfLifeDays ?? 30) * DAY_MS;
+  const client = db.$client;
+  const searchStatement = client.prepare(
+    `SELECT m.id AS id, m.text AS text, m.kind AS kind, m.conversation_id AS conversationId,
+            m.agent_id AS agentId, m.metadata_json AS metadataJson, m.created_at AS createdAt,
+            bm25(memory_fts, 0.0, 1.0) AS rank
+       FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
+      WHERE memory_fts MATCH ? AND m.user_id = ?
+      ORDER BY rank LIMIT ?`,
+  );
+
+  function recencyWeight(createdAt: number): number {
+    const age = Math.max(0, clock.now() - createdAt);
+    return 0.5 + 0.5 * 2 ** (-age / halfLifeMs);
+  }
+
+  const backend: MemoryBackend = {
+    name: 'embedded',
+    caps: { nativeSummary: false, semantic: false, metadataInSearch: true },
+
+    async health() {
+      const started = performance.now();
+      try {
+        client.prepare('SELECT 1 FROM memory_items LIMIT 1').get();
+        return { ok: true, latencyMs: performance.now() - started };
+      } catch (error) {
+        return { ok: false, detail: (error as Error).message };
+      }
+    },
+
+    async storeConversation(scope: Scope, conversation: ConversationRecord) {
+      const createdAt = endedAtMs(conversation.endedAt, clock.now());
+      const metadataJson = JSON.stringify(conversation.metadata ?? {});
+      const rows = conversationPieces(conversation, chunkChars).map((piece) => ({
+        userId: scope.userId,
+        agentId: scope.agentId ?? null,
+        conversationId: conversation.conversationId,
+        kind: piece.kind,
+        seq: piece.seq,
+        text: piece.text,
+        metadataJson,
+        createdAt,
+      }));
+      if (rows.length === 0) return { ids: [] };
+      const ids = transaction(db, () => {
+        db.insert(memoryItems).values(rows).onConflictDoNothing().run();
+        return db
+          .select({ id: memoryItems.id })
+          .from(memoryItems)
+          .where(
+            and(
+              eq(memoryItems.userId, scope.userId),
+              eq(memoryItems.conversationId, conversation.conversationId),
+            ),
+          )
+          .orderBy(memoryItems.id)
+          .all();
+      });
+      return { ids: ids.map((r) => String(r.id)) };
+    },
+
+    async search(scope: Scope, query: string, opts?: { limit?: number }) {
+      const limit = clampLimit(opts?.limit, limitDefault, limitMax);
+      const match = ftsMatch(scope.userId, query);
+      if (!match) return [];
+      const hits = searchStatement.all(match, scope.userId, Math.min(limit * 5, 200)) as unknown as Hit[];
+      return hits
+        .map((hit) => ({ hit, score: -hit.rank * recencyWeight(hit.createdAt) }))
+        .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt)
+        .slice(0, limit)
+        .map(({ hit, score }) => toItem(hit, score));
+    },
+
+    async listRecent(scope: Scope, opts?: { limit?: number }) {
+      const limit = clampLimit(opts?.limit, limitDefault, limitMax);
+      const rows = db
+        .select()
+        .from(memoryItems)
+        .where(eq(memoryItems.userId, scope.userId))
+        .orderBy(desc(memoryItems.createdAt), desc(memoryItems.id))
+        .limit(limit)
+        .all();
+      return rows.map((row) => toItem(row));
+    },
+
+    async getUserSummary(scope: Scope): Promise<UserSummary | null> {
+      const row = db
+        .select()
+        .from(memoryUserSummaries)
+        .where(eq(memoryUserSummaries.userId, scope.userId))
+        .get();
+      const count = db
+        .select({ n: sql<number>`count(*)` })
+        .from(memoryItems)
+        .where(eq(memoryItems.userId, scope.userId))
+        .get();
+      const memoryCount = Number(count?.n ?? 0);
+      if (row) {
+        return {
+          text: row.text,
+          source: 'derived',
+          updatedAt: new Date(row.updatedAt).toISOString(),
+          memoryCount,
+        };
+      }
+      if (memoryCount === 0) return null;
+      return derivedFromItems(backend, scope, memoryCount);
+    },
+
+    async putUserSummary(scope: Scope, text: string) {
+      const updatedAt = clock.now();
+      db.insert(memoryUserSummaries)
+        .values({ userId: scope.userId, text, updatedAt })
+        .onConflictDoUpdate({ target: memoryUserSummaries.userId, set: { text, updatedAt } })
+        .run();
+    },
+
+    async deleteUser(scope: Scope) {
+      const deleted = transaction(db, () => {
+        const items = db.delete(memoryItems).where(eq(memoryItems.userId, scope.userId)).run();
+        const summaries = db
+          .delete(memoryUserSummaries)
+          .where(eq(memoryUserSummaries.userId, scope.userId))
+          .run();
+        return Number(items.changes) + Number(summaries.changes);
+      });
+      return { deleted };
+    },
+  };
+  return backend;
+}
+
+/**
+ * A summary when none was written: the newest conversation summaries (or, failing those, the newest
+ * texts), joined. Shared by every backend without a usable native summary.
+ */
+export async function derivedFromItems(
+  backend: Pick<MemoryBackend, 'listRecent'>,
+  scope: Scope,
+  memoryCount?: number,
+): Promise<UserSummary | null> {
+  const recent = await backend.listRecent(scope, { limit: 20 });
+  if (recent.length === 0) return null;
+  const summaries = recent.filter((item) => item.metadata?.kind === 'summary');
+  const chosen = (summaries.length ? summaries : recent).slice(0, 3);
+  return {
+    text: chosen.map((item) => item.text).join(' '),
+    source: 'derived',
+    updatedAt: recent[0]?.createdAt,
+    memoryCount: memoryCount ?? recent.length,
+  };
+}
