@@ -133,7 +133,9 @@ export async function syncDocument(row: KbDocumentRow, deps: SyncDeps): Promise<
       }
       return;
     } catch (error) {
-      const failure = classifySyncError(error, clock.now());
+      // An open circuit mid-retry keeps the document's own last error: it says more than "circuit open".
+      const failure =
+        error instanceof BrokenCircuitError && last ? last : classifySyncError(error, clock.now());
       const fields = {
         ...base,
         attempt,
