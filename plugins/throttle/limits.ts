@@ -1,0 +1,123 @@
+/**
+ * Rate limits per dimension (client IP, user agent, API key) on rate-limiter-flexible: a
+ * RateLimiterRedis per dimension with a RateLimiterMemory as its insurance, so a Redis outage
+ * falls back to memory instead of failing or letting everything through.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Backend } from './backend.ts';
+import type { ThrottleConfig } from './config.ts';
+
+/** A rate-limit dimension. */
+export type Dimension = 'ip' | 'user_agent' | 'api_key';
+
+/** The outcome of one dimension for one request. */
+export interface LimitState {
+  dimension: Dimension;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+  allowed: boolean;
+}
+
+interface Limiter {
+  dimension: Dimension;
+  limit: number;
+  redis: RateLimiterRedis | null;
+  memory: RateLimiterMemory;
+}
+
+/** A short, stable, non-reversible label for a value that must not be stored as is (a key) or is long (a UA). */
+export function hashLabel(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 16);
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)/i;
+
+/** The identity of each dimension for a request; null when it has none (no API key presented). */
+export function identities(request: Request, ip: string): Record<Dimension, string | null> {
+  const agent = request.headers.get('user-agent');
+  const bearer = BEARER.exec(request.headers.get('authorization') ?? '');
+  const key = bearer?.[1] ?? request.headers.get('x-api-key')?.trim();
+  return {
+    ip,
+    user_agent: agent ? hashLabel(agent) : 'none',
+    api_key: key ? hashLabel(key) : null,
+  };
+}
+
+/** The configured limiters. */
+export class Limits {
+  private readonly limiters: Limiter[] = [];
+
+  constructor(
+    config: ThrottleConfig,
+    private readonly backend: Backend,
+  ) {
+    const configured: Array<[Dimension, number | undefined]> = [
+      ['ip', config.rateLimit],
+      ['user_agent', config.rateLimitPerUserAgent],
+      ['api_key', config.rateLimitPerApiKey],
+    ];
+    for (const [dimension, limit] of configured) {
+      if (!limit) continue;
+      const options = {
+        points: limit,
+        duration: config.windowSeconds,
+        keyPrefix: `throttle:rl:${dimension}`,
+      };
+      const memory = new RateLimiterMemory(options);
+      const redis = backend.redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: backend.redis as Redis,
+            insuranceLimiter: memory,
+            rejectIfRedisNotReady: true,
+          })
+        : null;
+      this.limiters.push({ dimension, limit, redis, memory });
+    }
+  }
+
+  /** Whether any limit is configured. */
+  get active(): boolean {
+    return this.limiters.length > 0;
+  }
+
+  /** Consumes one point in every dimension the request has; the states, tightest first. */
+  async consume(ids: Record<Dimension, string | null>): Promise<LimitState[]> {
+    const states: LimitState[] = [];
+    for (const limiter of this.limiters) {
+      const id = ids[limiter.dimension];
+      if (id !== null) states.push(await this.consumeOne(limiter, id));
+    }
+    return states.sort((a, b) => Number(a.allowed) - Number(b.allowed) || a.remaining - b.remaining);
+  }
+
+  private async consumeOne(limiter: Limiter, id: string): Promise<LimitState> {
+    const store = limiter.redis && this.backend.useRedis() ? limiter.redis : limiter.memory;
+    let res: RateLimiterRes;
+    let allowed = true;
+    try {
+      res = await store.consume(id);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) {
+        res = error;
+        allowed = false;
+      } else {
+        // Not expected (the insurance answers), but never a 500 and never no limit.
+        this.backend.fail(error);
+        return this.consumeOne({ ...limiter, redis: null }, id);
+      }
+    }
+    return {
+      dimension: limiter.dimension,
+      limit: limiter.limit,
+      remaining: Math.max(0, res.remainingPoints),
+      resetMs: res.msBeforeNext,
+      allowed,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+/** Rate limits per IP, user agent and API key, in memory and on the real Redis (PERF-3). */
+import { afterEach, describe, expect, it } from 'bun:test';
+import { redisAvailable } from '../helpers/redis.ts';
+import { BACKENDS, type ThrottleCore, throttleCore } from './helpers.ts';
+
+for (const backend of BACKENDS) {
+  const suite = backend.redis ? describe.skipIf(!redisAvailable) : describe;
+  suite(`rate limits (${backend.name}${backend.redis ? ', needs Redis' : ''})`, () => {
+    let app: ThrottleCore | undefined;
+    afterEach(async () => {
+      await app?.core.stop();
+      app = undefined;
+    });
+    const make = (config: Record<string, unknown>) =>
+      throttleCore(config, backend.redis).then((a) => (app = a));
+
+    it('limits each client IP, with Retry-After and RateLimit headers, logged and counted', async () => {
+      const { call, logs, core } = await make({ rateLimit: 3 });
+      for (let i = 0; i < 3; i++) {
+        const ok = await call('/webhooks/ping', '203.0.113.1');
+        expect(ok.status).toBe(200);
+        expect(ok.headers.get('ratelimit-remaining')).toBe(String(2 - i));
+      }
+      const limited = await call('/webhooks/ping', '203.0.113.1');
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toEqual({ detail: 'Too many requests' });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.headers.get('ratelimit-limit')).toBe('3');
+      expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+      expect(limited.headers.get('ratelimit-policy')).toBe('3;w=60');
+      expect((await call('/webhooks/ping', '203.0.113.2')).status).toBe(200);
+      expect(logs.find((l) => l.msg === 'rate limit hit')).toMatchObject({
+        level: 'warn',
+        dimension: 'ip',
+        client_ip: '203.0.113.1',
+      });
+      expect(await core.metrics.metrics()).toContain('elaoms_rate_limit_hits_total{dimension="ip"} 1');
+    });
+
+    it('leaves paths outside the prefixes alone', async () => {
+      const { call } = await make({ rateLimit: 1 });
+      for (let i = 0; i < 5; i++) expect((await call('/open', '203.0.113.3')).status).toBe(200);
+    });
+
+    it('limits a user agent across IPs', async () => {
+      const { call } = await make({ rateLimitPerUserAgent: 2 });
+      const ua = { 'user-agent': 'evil-bot/1.0' };
+      expect((await call('/webhooks/ping', '198.51.100.1', ua)).status).toBe(200);
+      expect((await call('/webhooks/ping', '198.51.100.2', ua)).status).toBe(200);
+      expect((await call('/webhooks/ping', '198.51.100.3', ua)).status).toBe(429);
+      expect((await call('/webhooks/ping', '198.51.100.3', { 'user-agent': 'other/2' })).status).toBe(200);
+    });
+
+    it('limits an API key across IPs and never stores or logs the key', async () => {
+      const { call, logs, prefix } = await make({ rateLimitPerApiKey: 2 });
+      const key = { authorization: 'Bearer ak_throttle_test_0123456789' };
+      expect((await call('/admin/stats', '198.51.100.1', key)).status).toBe(200);
+      expect(
+        (await call('/admin/stats', '198.51.100.2', { 'x-api-key': 'ak_throttle_test_0123456789' })).status,
+      ).toBe(200);
+      const limited = await call('/admin/stats', '198.51.100.3', key);
+      expect(limited.status).toBe(429);
+      expect(logs.findLast((l) => l.msg === 'rate limit hit')?.dimension).toBe('api_key');
+      expect(JSON.stringify(logs)).not.toContain('ak_throttle_test_0123456789');
+      if (backend.redis) {
+        // KEYS is not prefixed by ioredis: ask for this test's prefix.
+        const keys = await app!.core.redis!.keys(`${prefix}*`);
+        expect(keys.some((k) => k.includes('throttle:rl:api_key'))).toBe(true);
+        expect(keys.join(' ')).not.toContain('ak_throttle_test');
+      }
+    });
+
+    it('lets requests through again when the window ends', async () => {
+      const { call } = await make({ rateLimit: 1, windowSeconds: 1 });
+      expect((await call('/webhooks/ping', '192.0.2.9')).status).toBe(200);
+      expect((await call('/webhooks/ping', '192.0.2.9')).status).toBe(429);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await call('/webhooks/ping', '192.0.2.9')).status).toBe(200);
+    });
+
+    it('limits nothing when no limit is set', async () => {
+      const { call } = await make({});
+      for (let i = 0; i < 30; i++) expect((await call('/webhooks/ping', '192.0.2.10')).status).toBe(200);
+    });
+  });
+}
