@@ -1,0 +1,179 @@
+/**
+ * The delivery worker: takes committed transcription events to the memory backend. Claims rows
+ * with a lease (owner = the process's instance id), retries transient failures with exponential
+ * backoff and jitter, dead-letters permanent ones with the reason, and survives restarts because
+ * every state lives in the event store. Backends are idempotent on the conversation id, so a crash
+ * between "stored" and "marked delivered" only repeats a no-op write.
+ */
+import type { Clock } from '../../src/clock.ts';
+import type { Logger } from '../../src/log.ts';
+import { backoffDelay, isTransient } from '../../src/resilience.ts';
+import type { AgentMemoryConfig } from './config.ts';
+import { conversationRecord } from './conversation.ts';
+import type { EventRow, EventStore } from './event-store.ts';
+import type { MemoryBackend } from './memory.ts';
+import { type Envelope, parseEnvelope } from './payload.ts';
+
+export type DeliveryOutcome =
+  | { status: 'delivered'; memoryId: string | null }
+  | { status: 'queued'; error: string }
+  | { status: 'dead'; error: string }
+  | { status: 'busy' };
+
+export interface DeliveryDeps {
+  store: EventStore;
+  backend: () => MemoryBackend;
+  clock: Clock;
+  logger: Logger;
+  /** Lease owner: the process's instance id. */
+  owner: string;
+  config: AgentMemoryConfig['delivery'];
+  /** After a delivery (summary, greeting). Runs in the background; its errors are logged. */
+  afterDelivery?: (row: EventRow, envelope: Envelope) => Promise<void>;
+  random?: () => number;
+}
+
+/** Whether an error from a backend is worth another attempt. */
+export function isPermanent(error: unknown): boolean {
+  const e = error as { name?: string; permanent?: boolean } | undefined;
+  if (e?.name === 'MemoryBackendError') return e.permanent === true;
+  if (e?.name === 'InvalidPayloadError') return true;
+  const status = (e as { status?: unknown })?.status;
+  if (typeof status === 'number') return !isTransient(error);
+  // Unknown failures are retried: losing a caller's conversation is worse than trying again.
+  return false;
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; status?: number } | undefined;
+  const status = typeof e?.status === 'number' ? `HTTP ${e.status}: ` : '';
+  return `${status}${e?.message ?? String(error)}`;
+}
+
+export class DeliveryWorker {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<number> | undefined;
+  private readonly background = new Set<Promise<void>>();
+  private stopped = true;
+
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  /** Claims the event `id` now (right after its commit) and delivers it. */
+  async deliverNow(id: string): Promise<DeliveryOutcome> {
+    const { store, owner, clock, config } = this.deps;
+    const row = store.claimOne(id, owner, clock.now(), config.leaseMs);
+    if (!row) return { status: 'busy' };
+    return this.deliver(row);
+  }
+
+  /** One pass: claims due rows (at most batchSize) and delivers them. Returns how many it claimed. */
+  async tick(): Promise<number> {
+    const { store, owner, clock, config } = this.deps;
+    const rows = store.claimDue(owner, clock.now(), config.leaseMs, config.batchSize);
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  /**
+   * Passes until nothing is due. With `advance`, it moves an injected clock to the next due time
+   * instead of waiting (tests), until the queue is empty or `maxPasses` is reached.
+   */
+  async drain(options: { advance?: (toMs: number) => void; maxPasses?: number } = {}): Promise<number> {
+    let total = 0;
+    for (let pass = 0; pass < (options.maxPasses ?? 1000); pass++) {
+      const claimed = await this.tick();
+      total += claimed;
+      if (claimed > 0) continue;
+      const due = this.deps.store.nextDue();
+      if (due === null || !options.advance) break;
+      options.advance(Math.max(due, this.deps.clock.now()));
+    }
+    await this.settled();
+    return total;
+  }
+
+  /** Waits for background work started after deliveries (greetings). */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.allSettled([...this.background]);
+  }
+
+  /** Starts polling every `pollIntervalMs`. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling, waits for the pass in flight and the background work, releases our claims. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => 0);
+    await this.settled();
+    this.deps.store.releaseAll(this.deps.owner, this.deps.clock.now());
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().catch((error) => {
+        this.deps.logger.error({ err: error }, 'delivery pass failed');
+        return 0;
+      });
+      this.running.then((claimed) =>
+        this.schedule(claimed >= this.deps.config.batchSize ? 0 : this.deps.config.pollIntervalMs),
+      );
+    }, delayMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private async deliver(row: EventRow): Promise<DeliveryOutcome> {
+    const { store, owner, clock, logger } = this.deps;
+    const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
+    let envelope: Envelope;
+    let memoryId: string | null;
+    try {
+      envelope = parseEnvelope(row.payload);
+      const record = conversationRecord(envelope, row.user_id_source, row.received_at);
+      const scope = { userId: row.user_id, ...(row.agent_id ? { agentId: row.agent_id } : {}) };
+      const { ids } = await this.deps.backend().storeConversation(scope, record);
+      memoryId = ids[0] ?? null;
+      store.markDelivered(row.id, owner, memoryId, clock.now());
+      logger.info(
+        { ...log, memory_id: memoryId, backend: this.deps.backend().name },
+        'conversation stored in memory',
+      );
+    } catch (error) {
+      return this.failed(row, error, log);
+    }
+    this.track(row, envelope);
+    return { status: 'delivered', memoryId };
+  }
+
+  private failed(row: EventRow, error: unknown, log: Record<string, unknown>): DeliveryOutcome {
+    const { store, owner, clock, logger, config } = this.deps;
+    const reason = describe(error);
+    if (isPermanent(error)) {
+      store.markDead(row.id, owner, reason);
+      logger.error({ ...log, err: error }, 'delivery failed permanently; event dead-lettered');
+      return { status: 'dead', error: reason };
+    }
+    const retryAfter = (error as { retryAfterMs?: number })?.retryAfterMs;
+    const delay = backoffDelay(config, row.attempts, retryAfter, this.deps.random);
+    store.markRetry(row.id, owner, reason, clock.now() + delay);
+    logger.warn({ ...log, err: error, retry_in_ms: delay }, 'delivery failed; will retry');
+    return { status: 'queued', error: reason };
+  }
+
+  private track(row: EventRow, envelope: Envelope): void {
+    const after = this.deps.afterDelivery;
+    if (!after) return;
+    const work = after(row, envelope)
+      .catch((error) => {
+        this.deps.logger.error({ err: error, event_id: row.id }, 'post-delivery work failed');
+      })
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * agent-memory: the three ElevenLabs webhooks and the caller's memory.
+ * - `POST /webhooks/post-call` (hmac-auth signature): commit, file, deliver to the memory backend
+ *   (inline within a budget, else the durable queue), compute the next greeting.
+ * - `POST /webhooks/client-data` (header-auth, webhook key): the call-start personalization.
+ * - `POST /webhooks/search-data` (header-auth, webhook key): the in-call memory search tool.
+ * - `DELETE /api/users/:user_id/memories` (header-auth, admin key): right to erasure.
+ */
+import { fileURLToPath } from 'node:url';
+import { Elysia, t } from 'elysia';
+import { createElevenLabsClient } from '../../src/elevenlabs.ts';
+import { type EmbedOptions, embed } from '../../src/embed.ts';
+import { definePlugin } from '../../src/plugin.ts';
+import { createUpstream } from '../../src/resilience.ts';
+import type { CacheService } from '../cache/index.ts';
+import type { HmacAuthService, SignedWebhook } from '../hmac-auth/index.ts';
+import type { StorageService } from '../storage/index.ts';
+import { AgentMemoryConfig } from './config.ts';
+import { createAgentMemoryService } from './service.ts';
+import { backendOf, quarantineHook, queueHealth, queueMetrics } from './wiring.ts';
+
+export { AgentMemoryConfig } from './config.ts';
+export type { DeliveryOutcome } from './delivery.ts';
+export type { EventRow, EventStatus } from './event-store.ts';
+export { extractUserId, type UserIdentity } from './payload.ts';
+export type { AgentProfile } from './profile.ts';
+export type { ClientDataResponse, SearchResponse } from './responses.ts';
+export type { AgentMemoryService, ErasureResult } from './service.ts';
+
+const TAGS = ['webhooks'];
+
+const ClientDataBody = t.Object(
+  {
+    caller_id: t.Optional(t.String({ description: 'Caller phone (E.164): the caller memory key.' })),
+    agent_id: t.Optional(t.String({ description: 'The agent being called (required).' })),
+    called_number: t.Optional(t.String()),
+    call_sid: t.Optional(t.String()),
+  },
+  { additionalProperties: true },
+);
+
+const SearchBody = t.Object(
+  {
+    query: t.Optional(t.String({ description: 'What to look for (or search_query).' })),
+    search_query: t.Optional(t.String()),
+    user_id: t.Optional(t.String({ description: 'Whose memories (or caller_id); default "unknown".' })),
+    caller_id: t.Optional(t.String()),
+    limit: t.Optional(t.Union([t.Number(), t.String()], { description: 'Default 5, at most 50.' })),
+  },
+  { additionalProperties: true },
+);
+
+/** The agent-memory plugin definition. */
+export const agentMemoryPlugin = definePlugin({
+  name: 'agent-memory',
+  configKey: 'agentMemory',
+  envPrefix: 'AGENT_MEMORY',
+  schema: AgentMemoryConfig,
+  needs: ['hmac-auth', 'header-auth', 'storage', 'cache', 'memory'],
+  migrations: fileURLToPath(new URL('../../drizzle/agent-memory', import.meta.url)),
+  create(ctx) {
+    const storage = ctx.service<StorageService>('storage');
+    ctx.service<HmacAuthService>('hmac-auth').useQuarantine(quarantineHook(storage));
+    const memory = ctx.service<unknown>('memory');
+    const elevenlabs = createElevenLabsClient(ctx.core.elevenlabs);
+    const service = createAgentMemoryService({
+      config: ctx.config,
+      db: ctx.db,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      owner: ctx.instanceId,
+      backend: () => backendOf(memory),
+      elevenlabs,
+      profileUpstream: createUpstream({
+        name: 'elevenlabs-agents',
+        maxRetries: ctx.core.resilience.maxRetries,
+        baseDelayMs: ctx.core.resilience.baseDelayMs,
+        maxDelayMs: ctx.core.resilience.maxDelayMs,
+        jitter: 0.1,
+        breakerThreshold: ctx.core.resilience.breakerThreshold,
+        halfOpenAfterMs: ctx.core.resilience.breakerHalfOpenAfterMs,
+        logger: ctx.logger,
+        metrics: ctx.metrics,
+      }),
+      cache: ctx.service<CacheService>('cache'),
+      storage,
+    });
+    queueMetrics(ctx.metrics, service.events);
+
+    const app = new Elysia({ name: 'elaoms/agent-memory', seed: ctx.config })
+      .use(ctx.app('hmac-auth'))
+      .use(ctx.app('header-auth'))
+      .post(
+        '/webhooks/post-call',
+        async function postCall(context) {
+          const signed = (context as unknown as { signed: SignedWebhook }).signed;
+          const answer = await service.postCall({
+            raw: signed.raw,
+            quarantineId: signed.quarantineId,
+            requestId: context.request.headers.get('x-request-id') ?? undefined,
+          });
+          context.set.status = answer.status;
+          return answer.body;
+        },
+        {
+          elevenlabsSignature: true,
+          detail: {
+            summary: 'ElevenLabs post-call webhook (transcription, audio, initiation failure)',
+            description:
+              'Signed with ElevenLabs-Signature. Committed before the answer: {"status":"received","memory_id"} when the memory backend took it within the budget, {"status":"queued","event_id"} otherwise (delivered later). 500 only when nothing could be persisted.',
+            tags: TAGS,
+          },
+        },
+      )
+      .post(
+        '/webhooks/client-data',
+        async function clientData({ body, set }) {
+          const agentId = typeof body.agent_id === 'string' ? body.agent_id.trim() : '';
+          if (!agentId) {
+            set.status = 400;
+            return { detail: 'Missing agent_id' };
+          }
+          return service.clientData({ ...body, agent_id: agentId });
+        },
+        {
+          apiKey: 'webhook',
+          body: ClientDataBody,
+          detail: {
+            summary: 'ElevenLabs conversation-initiation client data (Twilio personalization)',
+            tags: TAGS,
+          },
+        },
+      )
+      .post(
+        '/webhooks/search-data',
+        async function searchData({ body }) {
+          return service.search(body);
+        },
+        {
+          apiKey: 'webhook',
+          body: SearchBody,
+          detail: { summary: 'In-call memory search (ElevenLabs server tool)', tags: TAGS },
+        },
+      )
+      .delete(
+        '/api/users/:user_id/memories',
+        async function eraseUser({ params }) {
+          return service.eraseUser(params.user_id);
+        },
+        {
+          apiKey: 'admin',
+          params: t.Object({ user_id: t.String({ minLength: 1 }) }),
+          detail: {
+            summary: "Right to erasure: delete a caller's memories, events and files",
+            tags: ['admin'],
+          },
+        },
+      );
+
+    return {
+      app,
+      service,
+      start: () => service.start(),
+      stop: () => service.stop(),
+      health: async () => ({ 'agent-memory.queue': queueHealth(service.events) }),
+      notices: () =>
+        elevenlabs
+          ? []
+          : [
+              'agent-memory: ELEVENLABS_API_KEY is not set; agent profiles are not fetched, so client-data sends no first_message override',
+            ],
+    };
+  },
+});
+
+/** agent-memory alone (with the plugins it needs), to `.use()` in a host Elysia app. */
+export async function agentMemory(options: EmbedOptions = {}) {
+  return (await embed([agentMemoryPlugin], options)).app;
+}

@@ -1,0 +1,147 @@
+/**
+ * Where agent profiles come from. `read()` (client-data) only reads: the cache, then our table,
+ * then ElevenLabs, and stores nothing (FR-2.9, FR-5.8). `refresh()` (background, after post-call,
+ * FR-5.7/FR-9) fetches through the official SDK under our retry policy and stores the profile in
+ * the cache, our table and, compactly, the memory backend (FR-5.1–5.3).
+ */
+import { sql } from 'drizzle-orm';
+import type { Clock } from '../../src/clock.ts';
+import type { Db } from '../../src/db/index.ts';
+import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
+import type { Logger } from '../../src/log.ts';
+import type { Upstream } from '../../src/resilience.ts';
+import type { CacheStore } from '../cache/index.ts';
+import type { MemoryBackend } from './memory.ts';
+import { type AgentProfile, extractProfile, profileFacts } from './profile.ts';
+
+export interface ProfileDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** null when ELEVENLABS_API_KEY is not set: profiles then come only from what is stored. */
+  client: ElevenLabsClient | null;
+  upstream: Upstream;
+  /** The cache plugin's `agent-profile` namespace; null when there is none. */
+  cache: CacheStore | null;
+  backend: () => MemoryBackend;
+  ttlSeconds: number;
+  /** Also write the compact profile to the memory backend. */
+  toMemoryBackend: boolean;
+}
+
+export class ProfileStore {
+  private readonly inFlight = new Map<string, Promise<AgentProfile | null>>();
+
+  constructor(private readonly deps: ProfileDeps) {}
+
+  /** Client-data: cache → table → ElevenLabs (without storing). null when none of them has it. */
+  async read(
+    agentId: string,
+    signal?: AbortSignal,
+  ): Promise<{ profile: AgentProfile; source: string } | null> {
+    const cached = await this.fromCache(agentId);
+    if (cached) return { profile: cached, source: 'cache' };
+    const stored = this.fromTable(agentId);
+    if (stored) return { profile: stored.profile, source: 'table' };
+    const fetched = await this.fetch(agentId, signal);
+    return fetched ? { profile: fetched, source: 'elevenlabs' } : null;
+  }
+
+  /**
+   * Background refresh after a post-call: skipped while the stored copy is younger than the TTL.
+   * Failures are logged and never thrown (FR-9.3).
+   */
+  refresh(agentId: string, force = false): Promise<AgentProfile | null> {
+    const running = this.inFlight.get(agentId);
+    if (running) return running;
+    const work = this.doRefresh(agentId, force)
+      .catch((error) => {
+        this.deps.logger.warn({ err: error, agent_id: agentId }, 'agent profile refresh failed');
+        return null;
+      })
+      .finally(() => this.inFlight.delete(agentId));
+    this.inFlight.set(agentId, work);
+    return work;
+  }
+
+  /** Waits for refreshes in flight (stop, tests). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async doRefresh(agentId: string, force: boolean): Promise<AgentProfile | null> {
+    const stored = this.fromTable(agentId);
+    const fresh = stored && this.deps.clock.now() - stored.fetchedAt < this.deps.ttlSeconds * 1000;
+    if (fresh && !force) return stored.profile;
+    const profile = await this.fetch(agentId);
+    if (!profile) return null;
+    const now = this.deps.clock.now();
+    const json = JSON.stringify(profile);
+    this.deps.db.run(sql`
+      INSERT INTO agent_memory_profiles (agent_id, profile, fetched_at) VALUES (${agentId}, ${json}, ${now})
+      ON CONFLICT(agent_id) DO UPDATE SET profile = excluded.profile, fetched_at = excluded.fetched_at`);
+    await this.deps.cache?.set(agentId, json, this.deps.ttlSeconds).catch((error) => {
+      this.deps.logger.warn({ err: error, agent_id: agentId }, 'agent profile not cached');
+    });
+    if (this.deps.toMemoryBackend && profile.updatedAt !== stored?.profile.updatedAt)
+      await this.toBackend(profile);
+    this.deps.logger.info({ agent_id: agentId }, 'agent profile refreshed');
+    return profile;
+  }
+
+  private async toBackend(profile: AgentProfile): Promise<void> {
+    try {
+      await this.deps.backend().storeConversation(
+        { userId: profile.agentId },
+        {
+          conversationId: `agent_profile:${profile.agentId}:${profile.updatedAt ?? 0}`,
+          endedAt: new Date(this.deps.clock.now()).toISOString(),
+          transcript: [],
+          facts: profileFacts(profile),
+          metadata: { type: 'agent_profile', agent_id: profile.agentId },
+        },
+      );
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, agent_id: profile.agentId },
+        'agent profile not written to the memory backend',
+      );
+    }
+  }
+
+  private async fromCache(agentId: string): Promise<AgentProfile | null> {
+    if (!this.deps.cache) return null;
+    try {
+      const text = await this.deps.cache.getText(agentId);
+      return text ? (JSON.parse(text) as AgentProfile) : null;
+    } catch (error) {
+      this.deps.logger.warn({ err: error, agent_id: agentId }, 'agent profile cache read failed');
+      return null;
+    }
+  }
+
+  private fromTable(agentId: string): { profile: AgentProfile; fetchedAt: number } | null {
+    const row = this.deps.db.all<{ profile: string; fetched_at: number }>(
+      sql`SELECT profile, fetched_at FROM agent_memory_profiles WHERE agent_id = ${agentId}`,
+    )[0];
+    return row ? { profile: JSON.parse(row.profile) as AgentProfile, fetchedAt: row.fetched_at } : null;
+  }
+
+  /** `GET /v1/convai/agents/{id}` through the SDK; null for 404 or without an API key. */
+  private async fetch(agentId: string, signal?: AbortSignal): Promise<AgentProfile | null> {
+    const client = this.deps.client;
+    if (!client) return null;
+    try {
+      const agent = await this.deps.upstream.execute(() =>
+        client.conversationalAi.agents.get(agentId, undefined, { abortSignal: signal }),
+      );
+      return extractProfile(agent as unknown as Record<string, unknown>);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) {
+        this.deps.logger.warn({ agent_id: agentId }, 'agent not found at ElevenLabs');
+        return null;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * agent-memory's tables: the durable event store (every verified post-call webhook, committed
+ * before the answer), the per-caller summary and next greeting, and the agent profiles.
+ */
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * One row per accepted post-call webhook. `dedup_key` (sha256 of type, conversation id and the raw
+ * body's hash) makes a byte-identical redelivery a no-op. `status`: pending → delivering →
+ * delivered | dead; `skipped` for events the memory backend never sees (audio, initiation failure).
+ */
+export const events = sqliteTable(
+  'agent_memory_events',
+  {
+    id: text('id').primaryKey(),
+    dedupKey: text('dedup_key').notNull().unique(),
+    type: text('type').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    userId: text('user_id').notNull(),
+    userIdSource: text('user_id_source').notNull(),
+    agentId: text('agent_id'),
+    eventTimestamp: integer('event_timestamp'),
+    receivedAt: integer('received_at').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    lastError: text('last_error'),
+    memoryId: text('memory_id'),
+    deliveredAt: integer('delivered_at'),
+    /** The verified raw JSON; audio events keep it without the base64 audio. */
+    payload: text('payload').notNull(),
+  },
+  (table) => [
+    index('agent_memory_events_due').on(table.status, table.nextAttemptAt),
+    index('agent_memory_events_user').on(table.userId),
+  ],
+);
+
+/** The caller's summary and next greeting per agent, computed at post-call time. */
+export const callers = sqliteTable(
+  'agent_memory_callers',
+  {
+    userId: text('user_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    name: text('name'),
+    summary: text('summary').notNull(),
+    greeting: text('greeting').notNull(),
+    conversations: integer('conversations').notNull(),
+    lastConversationId: text('last_conversation_id').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.agentId] })],
+);
+
+/** Agent profiles fetched from ElevenLabs (written in the background after post-call only). */
+export const profiles = sqliteTable('agent_memory_profiles', {
+  agentId: text('agent_id').primaryKey(),
+  /** The extracted fields (FR-5.6) plus which overrides the agent allows, as JSON. */
+  profile: text('profile').notNull(),
+  fetchedAt: integer('fetched_at').notNull(),
+});

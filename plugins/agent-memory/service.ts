@@ -1,0 +1,255 @@
+/**
+ * The agent-memory service: the three webhooks' logic, the delivery worker, the caller summaries
+ * and greetings, agent profiles, and erasure. Runtime-agnostic: db, clock, logger, the memory
+ * backend, the ElevenLabs client, the cache and storage services are injected.
+ */
+import type { Clock } from '../../src/clock.ts';
+import type { Db } from '../../src/db/index.ts';
+import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
+import { HttpError } from '../../src/http/errors.ts';
+import type { Logger } from '../../src/log.ts';
+import type { Upstream } from '../../src/resilience.ts';
+import type { CacheService } from '../cache/index.ts';
+import type { StorageService } from '../storage/index.ts';
+import { CallerStore } from './callers.ts';
+import type { AgentMemoryConfig } from './config.ts';
+import { transcriptText, turnsOf } from './conversation.ts';
+import { DeliveryWorker } from './delivery.ts';
+import { type EventRow, EventStore } from './event-store.ts';
+import { createFiles } from './files.ts';
+import { conversationFacts, summarize } from './greeting.ts';
+import { llmSummary } from './llm.ts';
+import type { MemoryBackend } from './memory.ts';
+import { type Envelope, parseEnvelope } from './payload.ts';
+import { handlePostCall, type PostCallAnswer, type PostCallInput } from './post-call.ts';
+import { ProfileStore } from './profiles.ts';
+import {
+  type CallerContext,
+  type ClientDataBody,
+  type ClientDataResponse,
+  clientDataResponse,
+  type SearchBody,
+  type SearchResponse,
+  searchRequest,
+  searchResponse,
+} from './responses.ts';
+
+export interface AgentMemoryDeps {
+  config: AgentMemoryConfig;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Lease owner of this process (ctx.instanceId). */
+  owner: string;
+  backend: () => MemoryBackend;
+  elevenlabs: ElevenLabsClient | null;
+  /** The retry/breaker policy for ElevenLabs agent fetches. */
+  profileUpstream: Upstream;
+  cache: CacheService | null;
+  storage: StorageService | null;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+export interface ErasureResult {
+  user_id: string;
+  memories_deleted: number;
+  events_deleted: number;
+  greetings_deleted: number;
+  files_deleted: number;
+}
+
+/** How many stored conversations feed a caller's summary. */
+const HISTORY = 10;
+
+export function createAgentMemoryService(deps: AgentMemoryDeps) {
+  const { config, logger, clock } = deps;
+  const events = new EventStore(deps.db);
+  const callers = new CallerStore(deps.db);
+  const profiles = new ProfileStore({
+    db: deps.db,
+    clock,
+    logger,
+    client: deps.elevenlabs,
+    upstream: deps.profileUpstream,
+    cache: deps.cache?.namespace('agent-profile') ?? null,
+    backend: deps.backend,
+    ttlSeconds: config.profileTtlSeconds,
+    toMemoryBackend: config.profileInMemoryBackend,
+  });
+  const worker = new DeliveryWorker({
+    store: events,
+    backend: deps.backend,
+    clock,
+    logger,
+    owner: deps.owner,
+    config: config.delivery,
+    afterDelivery: updateCaller,
+    random: deps.random,
+  });
+  const files = createFiles({ storage: deps.storage, cache: deps.cache, events, logger });
+
+  /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
+  async function updateCaller(row: EventRow, envelope: Envelope): Promise<void> {
+    const history = events.recentDelivered(row.user_id, row.agent_id, HISTORY).map((r) => {
+      const at = r.event_timestamp ? r.event_timestamp * 1000 : r.received_at;
+      return conversationFacts(r.conversation_id, at, parseEnvelope(r.payload).data);
+    });
+    const total = events.countDelivered(row.user_id, row.agent_id);
+    const templates = { withTopic: config.greetingTemplate, withoutTopic: config.greetingTemplateNoTopic };
+    const result = summarize(history, templates, total);
+    const llm = config.greetingLlm;
+    if (llm.url) {
+      const written = await llmSummary(
+        { url: llm.url, model: llm.model, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs, fetch: deps.fetch },
+        { transcript: transcriptText(turnsOf(envelope.data)), previous: result },
+        logger,
+      );
+      if (written) Object.assign(result, written);
+    }
+    callers.upsert({
+      user_id: row.user_id,
+      agent_id: row.agent_id ?? '',
+      name: result.name ?? null,
+      summary: result.summary,
+      greeting: result.greeting,
+      conversations: result.conversations,
+      last_conversation_id: row.conversation_id,
+      updated_at: clock.now(),
+    });
+    try {
+      await deps.backend().putUserSummary(scopeOf(row.user_id, row.agent_id), result.summary);
+    } catch (error) {
+      logger.warn({ err: error, event_id: row.id }, 'caller summary not written to the memory backend');
+    }
+  }
+
+  async function callerContext(userId: string | undefined, agentId: string): Promise<CallerContext | null> {
+    if (!userId) return null;
+    const found = callers.read(userId, agentId);
+    if (found)
+      return { summary: found.row.summary, greeting: found.sameAgent ? found.row.greeting : undefined };
+    const summary = await deps.backend().getUserSummary(scopeOf(userId, agentId));
+    return summary ? { summary: summary.text } : null;
+  }
+
+  async function clientData(body: ClientDataBody & { agent_id: string }): Promise<ClientDataResponse> {
+    const controller = new AbortController();
+    const log = logger.child({ agent_id: body.agent_id, call_sid: body.call_sid });
+    const work = (async () => {
+      const [read, caller] = await Promise.all([
+        profiles.read(body.agent_id, controller.signal).catch((error) => {
+          log.warn({ err: error }, 'agent profile unavailable at call start');
+          return null;
+        }),
+        callerContext(body.caller_id, body.agent_id),
+      ]);
+      log.info(
+        {
+          profile_source: read?.source ?? 'none',
+          known_caller: caller !== null,
+          greeting: !!caller?.greeting,
+        },
+        'client-data answered',
+      );
+      return clientDataResponse(body, read?.profile ?? null, caller);
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.clientDataTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([work, deadline]);
+      if (result !== 'timeout') return result;
+      controller.abort();
+      log.warn(
+        { deadline_ms: config.clientDataTimeoutMs },
+        'client-data deadline passed; agent defaults answered',
+      );
+    } catch (error) {
+      log.warn({ err: error }, 'client-data personalization failed; agent defaults answered');
+    } finally {
+      clearTimeout(timer);
+    }
+    work.catch(() => undefined);
+    return clientDataResponse(body, null, null);
+  }
+
+  async function search(body: SearchBody): Promise<SearchResponse> {
+    const request = searchRequest(body);
+    if (!request) throw new HttpError(400, 'Missing query parameter');
+    try {
+      const items = await deps
+        .backend()
+        .search({ userId: request.userId }, request.query, { limit: request.limit });
+      logger.info({ found: items.length, limit: request.limit }, 'memory search');
+      return searchResponse(items.slice(0, request.limit));
+    } catch (error) {
+      logger.error({ err: error }, 'memory search failed');
+      throw new HttpError(500, 'Failed to search memories');
+    }
+  }
+
+  /** Right to erasure: the backend first (nothing local is touched if it fails), then ours. */
+  async function eraseUser(userId: string): Promise<ErasureResult> {
+    let memories: number;
+    try {
+      memories = (await deps.backend().deleteUser({ userId })).deleted;
+    } catch (error) {
+      logger.error({ err: error }, 'erasure: memory backend failed; nothing deleted');
+      throw new HttpError(503, 'Memory backend unavailable; nothing was deleted');
+    }
+    const removed = events.deleteUser(userId);
+    const greetings = callers.deleteUser(userId);
+    const filesDeleted = await files.erase(userId, removed.conversations);
+    const result = {
+      user_id: userId,
+      memories_deleted: memories,
+      events_deleted: removed.deleted,
+      greetings_deleted: greetings,
+      files_deleted: filesDeleted,
+    };
+    logger.info({ ...result, user_id: undefined }, 'caller data erased');
+    return result;
+  }
+
+  return {
+    events,
+    worker,
+    profiles,
+    postCall: (input: PostCallInput): Promise<PostCallAnswer> =>
+      handlePostCall(
+        {
+          events,
+          worker,
+          files,
+          clock,
+          logger,
+          inlineBudgetMs: config.delivery.inlineBudgetMs,
+          refreshProfile: (agentId) => void profiles.refresh(agentId),
+        },
+        input,
+      ),
+    clientData,
+    search,
+    eraseUser,
+    /** Makes events due again (`elaoms replay`); returns their ids. */
+    replay: (options: { dead?: boolean; id?: string } = {}) => events.requeue(options, clock.now()),
+    start: () => worker.start(),
+    async stop() {
+      await worker.stop();
+      await profiles.settled();
+    },
+    /** Waits for background work (greetings, profile refreshes). */
+    async settled() {
+      await worker.settled();
+      await profiles.settled();
+    },
+  };
+}
+
+export type AgentMemoryService = ReturnType<typeof createAgentMemoryService>;
+
+function scopeOf(userId: string, agentId: string | null | undefined) {
+  return agentId ? { userId, agentId } : { userId };
+}

@@ -1,0 +1,56 @@
+/**
+ * Small adapters between agent-memory and its sibling plugins: the quarantine hook (hmac-auth's
+ * shape onto storage's), the memory backend out of the memory plugin's service, and the queue's
+ * health and metrics.
+ */
+import { Gauge, type Registry } from 'prom-client';
+import { metric } from '../../src/metrics.ts';
+import type { HealthCheck } from '../../src/plugin.ts';
+import type { QuarantineHook } from '../hmac-auth/index.ts';
+import type { StorageService } from '../storage/index.ts';
+import type { EventStore } from './event-store.ts';
+import type { MemoryBackend } from './memory.ts';
+
+/** hmac-auth's quarantine hook backed by storage's quarantine (SEC-6). */
+export function quarantineHook(storage: StorageService): QuarantineHook {
+  return {
+    hold: (raw, meta) =>
+      storage.quarantine.hold(raw, { requestId: meta.requestId, ip: meta.clientIp, kind: meta.path }),
+    release: (id, outcome) =>
+      storage.quarantine.release(id, { ok: outcome.accepted, reason: outcome.outcome }),
+  };
+}
+
+/** The backend in use: the memory plugin's service is the backend, or holds it. */
+export function backendOf(service: unknown): MemoryBackend {
+  const s = service as { backend?: MemoryBackend | (() => MemoryBackend) } & Partial<MemoryBackend>;
+  if (typeof s?.storeConversation === 'function') return s as MemoryBackend;
+  if (typeof s?.backend === 'function') return s.backend();
+  if (s?.backend) return s.backend;
+  throw new Error('agent-memory: the memory plugin exposes no backend');
+}
+
+/** Gauges of the event store by status, read at scrape time. */
+export function queueMetrics(registry: Registry, events: EventStore): void {
+  metric(
+    registry,
+    'agent-memory-queue',
+    () =>
+      new Gauge({
+        name: 'elaoms_agent_memory_events',
+        help: 'Post-call events by delivery status (pending, delivering, delivered, dead, skipped)',
+        labelNames: ['status'],
+        registers: [registry],
+        collect() {
+          for (const [status, n] of Object.entries(events.counts())) this.set({ status }, n);
+        },
+      }),
+  );
+}
+
+/** Not required: a backlog or dead letters degrade, they never take the service down. */
+export function queueHealth(events: EventStore): HealthCheck {
+  const counts = events.counts();
+  const detail = `pending ${counts.pending + counts.delivering}, dead ${counts.dead}, delivered ${counts.delivered}`;
+  return { status: counts.dead > 0 ? 'degraded' : 'up', required: false, detail };
+}
