@@ -14,8 +14,9 @@ import { storageMetrics } from './metrics.ts';
 import { createFolders, createStorageService, type StorageService } from './service.ts';
 
 export type { StorageConfig } from './config.ts';
-export { generateKey, MAX_PLAINTEXT_BYTES } from './fernet.ts';
+export { decrypt, generateKey, InvalidToken, MAX_PLAINTEXT_BYTES } from './fernet.ts';
 export type { SaveInput, SaveResult, VerifyResult } from './files.ts';
+export { loadKeys, splitKeys } from './keys.ts';
 export type { PayloadExt, PayloadIds } from './layout.ts';
 export type { HoldMeta, PromoteInput, QuarantineStore, QuarantineVerdict } from './quarantine.ts';
 export type { ListFilter } from './records.ts';

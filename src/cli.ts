@@ -1,0 +1,176 @@
+#!/usr/bin/env bun
+/**
+ * Command-line entry: `bun run elaoms <command>` (or `bunx elaoms <command>`). A small command table;
+ * each command gets its arguments and returns an exit code. Output goes to stdout, errors and log lines
+ * to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or bad configuration.
+ */
+import { readFile } from 'node:fs/promises';
+import type { PluginDefinition } from './plugin.ts';
+
+// Commands import what they need when they run, so `keygen` starts fast and `sweep` alone loads the core.
+/** Where a command writes. */
+export interface CliIo {
+  out(data: string | Uint8Array): void;
+  err(text: string): void;
+}
+
+/** One entry of the command table. */
+export interface CliCommand {
+  usage: string;
+  summary: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** Thrown by a command for a usage mistake (exit code 2). */
+class UsageError extends Error {}
+
+/** The built-in plugins, with storage added when the composition root does not list it yet. */
+async function plugins(): Promise<PluginDefinition<any, any>[]> {
+  const { builtinPlugins } = await import('./app.ts');
+  const { storagePlugin } = await import('../plugins/storage/index.ts');
+  return builtinPlugins.some((p) => p.name === 'storage')
+    ? builtinPlugins
+    : [...builtinPlugins, storagePlugin];
+}
+
+/** Config from file and environment, as the server reads it (`--config PATH` honoured). */
+async function loadAll(args: string[]): Promise<Record<string, any>> {
+  const { composeSchema, loadConfig } = await import('./config/index.ts');
+  const { readEnv } = await import('./runtime.ts');
+  const schema = composeSchema(await plugins());
+  return loadConfig<Record<string, any>>(schema, { env: readEnv(), argv: args }).config;
+}
+
+/** Positional arguments, skipping `--config PATH` and other flags. */
+function positional(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--config') i++;
+    else if (!args[i]!.startsWith('--')) out.push(args[i]!);
+  }
+  return out;
+}
+
+export const commands: Record<string, CliCommand> = {
+  keygen: {
+    usage: 'keygen',
+    summary: 'Print a new Fernet key for ENCRYPTION_KEY.',
+    async run(_args, io) {
+      const { generateKey } = await import('../plugins/storage/fernet.ts');
+      io.out(`${generateKey()}\n`);
+      return 0;
+    },
+  },
+
+  decrypt: {
+    usage: 'decrypt FILE [--config PATH]',
+    summary: 'Print the plaintext of a stored file, decrypted with ENCRYPTION_KEY (any of its keys).',
+    async run(args, io) {
+      const [file] = positional(args);
+      if (!file) throw new UsageError('decrypt needs a FILE');
+      const { decrypt, InvalidToken, loadKeys } = await import('../plugins/storage/index.ts');
+      const config = await loadAll(args);
+      const keys = (await loadKeys(config.storage?.encryptionKey, true))!;
+      const bytes = new Uint8Array(await readFile(file));
+      try {
+        io.out(await decrypt(keys, bytes));
+      } catch (error) {
+        if (!(error instanceof InvalidToken)) throw error;
+        io.err(
+          `${file} is not a Fernet token these keys can decrypt (not encrypted, wrong key, or damaged)\n`,
+        );
+        return 1;
+      }
+      return 0;
+    },
+  },
+
+  sweep: {
+    usage: 'sweep [--json] [--config PATH]',
+    summary: 'Run the retention sweeper once and print what it deleted.',
+    async run(args, io) {
+      const { createCore } = await import('./core.ts');
+      const config = await loadAll(args);
+      const all = await plugins();
+      for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === 'storage' };
+      const core = await createCore({
+        plugins: all,
+        config,
+        env: {},
+        logDestination: { write: (line: string) => io.err(line) },
+      });
+      try {
+        const stats = await core
+          .service<import('../plugins/storage/index.ts').StorageService>('storage')
+          .sweep(Date.now());
+        if (args.includes('--json')) io.out(`${JSON.stringify(stats)}\n`);
+        else if (stats.skipped)
+          io.out(
+            `sweep skipped: ${stats.skipped === 'lease' ? 'another process is sweeping' : 'already running'}\n`,
+          );
+        else
+          io.out(
+            `deleted ${stats.filesDeleted} files, freed ${stats.bytesFreed} bytes in ${stats.durationMs} ms` +
+              (stats.errors ? `, ${stats.errors} could not be deleted` : '') +
+              '\n',
+          );
+        return stats.errors ? 1 : 0;
+      } finally {
+        await core.stop();
+      }
+    },
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `Usage: elaoms <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nOptions:\n  --help  Show this help.\n`;
+}
+
+/** Runs one command line; returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name) {
+    io.err(help());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.err(`elaoms: unknown command ${JSON.stringify(name)}\n\n${help()}`);
+    return 2;
+  }
+  if (args.includes('--help')) {
+    io.out(`Usage: elaoms ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`elaoms ${name}: ${error.message}\nUsage: elaoms ${command.usage}\n`);
+      return 2;
+    }
+    if ((error as Error)?.name === 'ConfigError') {
+      io.err(`${(error as Error).message}\n`);
+      return 2;
+    }
+    const e = error as { code?: string; message?: string };
+    io.err(`elaoms ${name}: ${e.code === 'ENOENT' ? 'no such file' : (e.message ?? String(error))}\n`);
+    return 1;
+  }
+}
+
+const processIo: CliIo = {
+  out: (data) => process.stdout.write(data),
+  err: (text) => process.stderr.write(text),
+};
+
+if (import.meta.main) {
+  const code = await runCli(process.argv.slice(2), processIo);
+  process.exitCode = code;
+}

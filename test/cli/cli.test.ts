@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseKey } from '../../plugins/storage/fernet.ts';
+import { type StorageHarness, storageHarness, transcription } from '../storage/helpers.ts';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+const DAY = 86_400_000;
+
+/** Runs the CLI as a real subprocess under the runtime running the tests. */
+function cli(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', CLI] : [CLI];
+  const result = spawnSync(process.execPath, [...runner, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    encoding: 'buffer',
+    timeout: 30_000,
+  });
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    out: result.stdout.toString(),
+    err: result.stderr.toString(),
+  };
+}
+
+let root: string;
+let h: StorageHarness | undefined;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'elaoms-cli-'));
+});
+
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('elaoms CLI', () => {
+  it('keygen prints a valid Fernet key, a new one each time', () => {
+    const first = cli(['keygen']);
+    const second = cli(['keygen']);
+    expect(first.code).toBe(0);
+    const key = first.out.trim();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+    expect(parseKey(key).length).toBe(32);
+    expect(second.out.trim()).not.toBe(key);
+  });
+
+  it('decrypt prints the exact plaintext of a file the plugin encrypted', async () => {
+    h = await storageHarness({ encryptionEnabled: true, encryptionKey: KEY }, { root });
+    const body = transcription('conv_cli', { transcript: 'pineapple', bytes: '\u00e9\u{1f600}' });
+    const saved = await h.service.save({
+      webhookType: 'post_call_transcription',
+      conversationId: 'conv_cli',
+      validated: true,
+      body,
+      ext: 'json',
+    });
+    expect(await readFile(saved!.path, 'utf8')).not.toContain('pineapple');
+
+    const run = cli(['decrypt', saved!.path], { ENCRYPTION_KEY: `${'A'.repeat(43)}=,${KEY}` });
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(Buffer.compare(run.stdout, Buffer.from(body))).toBe(0);
+  });
+
+  it('decrypt fails with exit 1 on a plaintext file, 2 without a key or a FILE', async () => {
+    const plain = join(root, 'plain.json');
+    await writeFile(plain, '{"a":1}');
+    const wrong = cli(['decrypt', plain], { ENCRYPTION_KEY: KEY });
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('not a Fernet token');
+    expect(wrong.out).toBe('');
+
+    const noKey = cli(['decrypt', plain]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('storage.encryptionKey');
+
+    const noFile = cli(['decrypt'], { ENCRYPTION_KEY: KEY });
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toContain('Usage: elaoms decrypt FILE');
+
+    const missing = cli(['decrypt', join(root, 'nope')], { ENCRYPTION_KEY: KEY });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('no such file');
+  });
+
+  it('sweep deletes expired files of the configured database and prints its stats', async () => {
+    const database = join(root, 'elaoms.db');
+    h = await storageHarness({}, { root, database: { path: database } });
+    h.clock.set(Date.now() - 40 * DAY);
+    const old = await h.service.save({
+      webhookType: 'post_call_transcription',
+      conversationId: 'old',
+      validated: true,
+      body: transcription('old'),
+      ext: 'json',
+    });
+    h.clock.set(Date.now());
+    const fresh = await h.service.save({
+      webhookType: 'post_call_transcription',
+      conversationId: 'fresh',
+      validated: true,
+      body: transcription('fresh'),
+      ext: 'json',
+    });
+    await h.close();
+    h = undefined;
+
+    const env = {
+      DATABASE_PATH: database,
+      WEBHOOK_STORAGE_PATH: join(root, 'webhooks'),
+      WEBHOOK_QUARANTINE_PATH: join(root, 'webhooks', 'quarantine'),
+    };
+    const run = cli(['sweep', '--json'], env, root);
+    expect(run.code).toBe(0);
+    const stats = JSON.parse(run.out);
+    expect(stats).toMatchObject({ filesDeleted: 1, errors: 0 });
+    expect(stats.bytesFreed).toBeGreaterThan(0);
+    expect(existsSync(old!.path)).toBe(false);
+    expect(existsSync(fresh!.path)).toBe(true);
+
+    const again = cli(['sweep'], env, root);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/^deleted 0 files, freed 0 bytes in \d+ ms\n$/);
+  });
+
+  it('prints help, and exits 2 on an unknown command or none', () => {
+    const help = cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['keygen', 'decrypt FILE', 'sweep']) expect(help.out).toContain(name);
+    const unknown = cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command "frobnicate"');
+    expect(cli([]).code).toBe(2);
+    expect(cli(['sweep', '--help']).out).toContain('Usage: elaoms sweep');
+  });
+});
