@@ -20,30 +20,36 @@ import {
 import { type SaveInput, type SaveResult, saveFile } from './files.ts';
 import { deleteFileRows, fileByPath, setQuarantineStatus, upsertFile } from './records.ts';
 
-/** What the caller knows about a held body (for logs and the failure event). */
+/** What the caller knows about a held body: hmac-auth's QuarantineMeta (all optional here). */
 export interface HoldMeta {
   requestId?: string;
-  ip?: string;
-  /** The route or webhook kind, when known. */
-  kind?: string;
+  clientIp?: string;
+  /** Unix ms the body arrived (informational; the row uses the plugin's clock). */
+  receivedAt?: number;
+  /** The request path. */
+  path?: string;
 }
 
 /** Where a validated body goes: the payload fields; `body` replaces the raw bytes (decoded MP3). */
 export type PromoteInput = Omit<SaveInput, 'validated' | 'body'> & { body?: Uint8Array };
 
-/** The outcome of the signature check, as hmac-auth reports it. */
+/** The outcome of the signature check, as hmac-auth's `release(id, { accepted, outcome })` reports it. */
 export interface QuarantineVerdict {
-  ok: boolean;
-  reason?: string;
-  /** When given with ok, the body is promoted at once. */
+  accepted: boolean;
+  /** `accepted`, or why not (`mismatch`, `too_old`, `invalid_json`, `too_large`…). */
+  outcome?: string;
+  /** When given with `accepted`, the body is promoted at once. */
   target?: PromoteInput;
 }
 
-/** The hook hmac-auth calls around its signature check, plus promotion for the webhook handler. */
+/**
+ * The hook hmac-auth calls around its signature check (structurally its `QuarantineHook`, so
+ * `hmacAuth.useQuarantine(storage.quarantine)` works), plus promotion for the webhook handler.
+ */
 export interface QuarantineStore {
   /** Writes the raw body before its signature is checked; returns its id, or null when off or failed. */
   hold(raw: Uint8Array | ArrayBuffer | string, meta?: HoldMeta): Promise<string | null>;
-  /** Records the verdict: failed bodies stay and are counted; passed ones await {@link promote}. */
+  /** Records the verdict: rejected bodies stay and are counted; accepted ones await {@link promote}. */
   release(id: string, verdict: QuarantineVerdict): Promise<void>;
   /** Moves a held body into main storage at its final path; null (logged, counted) on failure. */
   promote(id: string, target: PromoteInput): Promise<SaveResult | null>;
@@ -92,9 +98,9 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
       state.quarantine.errors++;
       deps.metrics.quarantine.inc({ outcome: 'error' });
       noteFailure(deps, state, 'quarantine', error);
-      logger.error({ reason: errorText(error), kind: meta.kind }, 'body could not be quarantined');
+      logger.error({ reason: errorText(error), path: meta.path }, 'body could not be quarantined');
       deps.events?.emit('quarantine.failure', {
-        ip: meta.ip ?? 'unknown',
+        ip: meta.clientIp ?? 'unknown',
         reason: errorText(error),
         requestId: meta.requestId,
       });
@@ -109,11 +115,11 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
       logger.warn({ quarantine_id: id }, 'release of an unknown quarantine id');
       return;
     }
-    if (!verdict.ok) {
+    if (!verdict.accepted) {
       setQuarantineStatus(deps.db, row.id, 'failed', false);
       state.quarantine.failed++;
       deps.metrics.quarantine.inc({ outcome: 'failed' });
-      logger.warn({ quarantine_id: id, reason: verdict.reason }, 'quarantined body failed validation');
+      logger.warn({ quarantine_id: id, outcome: verdict.outcome }, 'quarantined body failed validation');
       return;
     }
     setQuarantineStatus(deps.db, row.id, 'passed', true);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { QuarantineHook } from '../../plugins/hmac-auth/index.ts';
 import { sameBytes } from './bytes.ts';
 import { KEY_A, type StorageHarness, storageHarness, transcription, walk } from './helpers.ts';
 
@@ -19,16 +20,29 @@ const target = {
 };
 
 describe('quarantine (SEC-6)', () => {
+  it('is the hook hmac-auth takes: useQuarantine(storage.quarantine) type-checks and runs', async () => {
+    h = await storageHarness();
+    const hook: QuarantineHook = h.service.quarantine;
+    const id = await hook.hold(transcription('x'), {
+      requestId: 'r',
+      clientIp: '10.0.0.2',
+      receivedAt: h.clock.now(),
+      path: '/webhooks/post-call',
+    });
+    await hook.release(id!, { accepted: false, outcome: 'too_old' });
+    expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'failed', requestId: 'r' });
+  });
+
   it('holds a body before the check and moves it to its final path when it passes', async () => {
     h = await storageHarness();
     const raw = transcription('conv_q');
-    const id = await h.service.quarantine.hold(raw, { requestId: 'req-q', ip: '10.0.0.1' });
+    const id = await h.service.quarantine.hold(raw, { requestId: 'req-q', clientIp: '10.0.0.1' });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const held = join(h.quarantine, `${id}.body`);
     expect(sameBytes(new Uint8Array(await readFile(held)), raw)).toBe(true);
     expect(h.service.list({ quarantined: true })[0]).toMatchObject({ path: held, status: 'held' });
 
-    await h.service.quarantine.release(id!, { ok: true });
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
     expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'passed', validated: true });
 
     const saved = await h.service.quarantine.promote(id!, target);
@@ -46,7 +60,7 @@ describe('quarantine (SEC-6)', () => {
     expect((await readFile(join(h.quarantine, `${id}.body`), 'utf8')).startsWith('gAAAAA')).toBe(true);
     const mp3 = new Uint8Array([0x49, 0x44, 0x33]);
     await h.service.quarantine.release(id!, {
-      ok: true,
+      accepted: true,
       target: { ...target, webhookType: 'post_call_audio', ext: 'mp3', body: mp3 },
     });
     const [row] = h.service.list();
@@ -58,7 +72,7 @@ describe('quarantine (SEC-6)', () => {
   it('save() with the quarantine id consumes the held copy', async () => {
     h = await storageHarness();
     const id = await h.service.quarantine.hold(transcription('conv_q'));
-    await h.service.quarantine.release(id!, { ok: true });
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
     await h.service.save({ ...target, validated: true, body: transcription('conv_q'), quarantineId: id! });
     expect(await walk(h.quarantine)).toEqual([]);
     expect(h.service.list().length).toBe(1);
@@ -67,7 +81,7 @@ describe('quarantine (SEC-6)', () => {
   it('leaves a failing body in quarantine and counts it', async () => {
     h = await storageHarness();
     const id = await h.service.quarantine.hold(transcription('bad'));
-    await h.service.quarantine.release(id!, { ok: false, reason: 'signature mismatch' });
+    await h.service.quarantine.release(id!, { accepted: false, outcome: 'mismatch' });
     expect(await walk(h.quarantine)).toEqual([join(h.quarantine, `${id}.body`)]);
     expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'failed', validated: false });
     expect(h.service.stats().quarantine.failed).toBe(1);
@@ -83,7 +97,7 @@ describe('quarantine (SEC-6)', () => {
     // A file where the folder should be fails for root too (chmod would not).
     await rm(h.quarantine, { recursive: true });
     await writeFile(h.quarantine, 'not a folder');
-    expect(await h.service.quarantine.hold('body', { ip: '10.0.0.9', requestId: 'r1' })).toBeNull();
+    expect(await h.service.quarantine.hold('body', { clientIp: '10.0.0.9', requestId: 'r1' })).toBeNull();
     expect(seen).toEqual([{ ip: '10.0.0.9', reason: expect.stringMatching(/^E[A-Z]+$/), requestId: 'r1' }]);
     expect(h.logs.some((l) => l.msg === 'body could not be quarantined' && l.level === 'error')).toBe(true);
     expect(h.service.stats().quarantine.errors).toBe(1);
@@ -92,7 +106,7 @@ describe('quarantine (SEC-6)', () => {
   it('does nothing when quarantine is off', async () => {
     h = await storageHarness({ quarantineEnabled: false });
     expect(await h.service.quarantine.hold('body')).toBeNull();
-    await h.service.quarantine.release('not-an-id', { ok: true });
+    await h.service.quarantine.release('not-an-id', { accepted: true, outcome: 'accepted' });
     expect(await walk(h.base)).toEqual([]);
   });
 });
