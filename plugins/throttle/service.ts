@@ -146,6 +146,7 @@ export function createThrottleService(deps: ThrottleDeps): ThrottleService {
       if (sweeper) clearInterval(sweeper);
       sweeper = undefined;
       for (const off of unsubscribe.splice(0)) off();
+      backend.close();
       await Promise.all([...pending]);
     },
   };
