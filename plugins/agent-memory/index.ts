@@ -17,7 +17,7 @@ import type { HmacAuthService, SignedWebhook } from '../hmac-auth/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import { AgentMemoryConfig } from './config.ts';
 import { createAgentMemoryService } from './service.ts';
-import { backendOf, quarantineHook, queueHealth, queueMetrics } from './wiring.ts';
+import { backendOf, queueHealth, queueMetrics } from './wiring.ts';
 
 export { AgentMemoryConfig } from './config.ts';
 export type { DeliveryOutcome } from './delivery.ts';
@@ -60,7 +60,8 @@ export const agentMemoryPlugin = definePlugin({
   migrations: fileURLToPath(new URL('../../drizzle/agent-memory', import.meta.url)),
   create(ctx) {
     const storage = ctx.service<StorageService>('storage');
-    ctx.service<HmacAuthService>('hmac-auth').useQuarantine(quarantineHook(storage));
+    // SEC-6: bodies are held in storage's quarantine before their signature is checked.
+    ctx.service<HmacAuthService>('hmac-auth').useQuarantine(storage.quarantine);
     const memory = ctx.service<unknown>('memory');
     const elevenlabs = createElevenLabsClient(ctx.core.elevenlabs);
     const service = createAgentMemoryService({

@@ -6,4 +6,4 @@ export type {
   Scope,
   Turn,
   UserSummary,
-} from '../memory/types.ts';
+} from '../memory/index.ts';

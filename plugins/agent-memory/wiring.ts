@@ -1,25 +1,12 @@
 /**
- * Small adapters between agent-memory and its sibling plugins: the quarantine hook (hmac-auth's
- * shape onto storage's), the memory backend out of the memory plugin's service, and the queue's
- * health and metrics.
+ * Small adapters between agent-memory and its sibling plugins: the memory backend out of the
+ * memory plugin's service, and the queue's health and metrics.
  */
 import { Gauge, type Registry } from 'prom-client';
 import { metric } from '../../src/metrics.ts';
 import type { HealthCheck } from '../../src/plugin.ts';
-import type { QuarantineHook } from '../hmac-auth/index.ts';
-import type { StorageService } from '../storage/index.ts';
 import type { EventStore } from './event-store.ts';
 import type { MemoryBackend } from './memory.ts';
-
-/** hmac-auth's quarantine hook backed by storage's quarantine (SEC-6). */
-export function quarantineHook(storage: StorageService): QuarantineHook {
-  return {
-    hold: (raw, meta) =>
-      storage.quarantine.hold(raw, { requestId: meta.requestId, ip: meta.clientIp, kind: meta.path }),
-    release: (id, outcome) =>
-      storage.quarantine.release(id, { ok: outcome.accepted, reason: outcome.outcome }),
-  };
-}
 
 /** The backend in use: the memory plugin's service is the backend, or holds it. */
 export function backendOf(service: unknown): MemoryBackend {
