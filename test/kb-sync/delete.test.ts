@@ -43,7 +43,7 @@ describe('kb-sync delete', () => {
       sync_error_type: 'server_error',
       sync_error_message: 'Service unavailable, retrying...',
     });
-    expect((await h.doc(id)).sync_error_detail).toStartWith('Delete failed: HTTP 500');
+    expect((await h.doc(id)).sync_error_detail).toMatch(/^Delete failed: HTTP 500/);
     expect(h.fake.documents.has(remote)).toBe(true);
   });
 

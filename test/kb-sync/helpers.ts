@@ -36,13 +36,15 @@ export async function kbHarness(
     apiKey?: string | null;
     start?: boolean;
     fake?: ElevenLabsFake;
+    sleep?: Sleep;
   } = {},
 ): Promise<KbHarness> {
   const fake = options.fake ?? (await startElevenLabsFake());
   const recorder = recordingSleep();
+  const sleep = options.sleep ?? recorder.sleep;
   const apiKey = options.apiKey === null ? undefined : (options.apiKey ?? fake.apiKey);
   const harness = await testCore({
-    plugins: [defineKbSync({ sleep: recorder.sleep })],
+    plugins: [defineKbSync({ sleep })],
     config: {
       ...options.config,
       elevenlabs: { baseUrl: fake.url, ...(apiKey ? { apiKey } : {}), timeoutMs: 5000 },
