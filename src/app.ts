@@ -3,11 +3,12 @@
  * The config decides which are enabled; the core orders them by what they need.
  */
 import { cachePlugin } from '../plugins/cache/index.ts';
+import { memoryPlugin } from '../plugins/memory/index.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import type { PluginDefinition } from './plugin.ts';
 
 /** Every plugin that ships with elaoms. */
-export const builtinPlugins: PluginDefinition<any, any>[] = [cachePlugin];
+export const builtinPlugins: PluginDefinition<any, any>[] = [cachePlugin, memoryPlugin];
 
 export type AppOptions = Omit<CoreOptions, 'plugins'> & { plugins?: PluginDefinition<any, any>[] };
 
