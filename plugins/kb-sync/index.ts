@@ -10,9 +10,10 @@ import { createElevenLabsClient } from '../../src/elevenlabs.ts';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
 import { definePlugin, type HealthCheck } from '../../src/plugin.ts';
 import { createUpstream } from '../../src/resilience.ts';
+import { headerAuthPlugin } from '../header-auth/index.ts';
 import { KbSyncConfig } from './config.ts';
 import { classifySyncError } from './errors.ts';
-import { knowledgeRoutes } from './routes.ts';
+import { type AdminAuth, knowledgeRoutes } from './routes.ts';
 import { createKbSyncService, type KbSyncService } from './service.ts';
 import type { Sleep } from './sync.ts';
 import { knowledgePage } from './ui.ts';
@@ -29,6 +30,7 @@ export function defineKbSync(hooks: KbSyncHooks = {}) {
     configKey: 'kbSync',
     envPrefix: 'KB_SYNC',
     schema: KbSyncConfig,
+    needs: ['header-auth'],
     migrations: fileURLToPath(new URL('../../drizzle/kb-sync', import.meta.url)),
     create(ctx) {
       const client = createElevenLabsClient(ctx.core.elevenlabs);
@@ -55,7 +57,7 @@ export function defineKbSync(hooks: KbSyncHooks = {}) {
       });
       const app = new Elysia({ name: 'elaoms/kb-sync', seed: ctx.config })
         .decorate('kbSync', service)
-        .use(knowledgeRoutes(service, ctx.config));
+        .use(knowledgeRoutes(service, ctx.config, ctx.app('header-auth') as AdminAuth));
       if (ctx.config.ui) app.use(knowledgePage());
       return {
         app,
@@ -95,9 +97,9 @@ function health(service: KbSyncService): HealthCheck {
 /** The plugin definition the core composes. */
 export const kbSyncPlugin = defineKbSync();
 
-/** The kb-sync plugin alone, to `.use()` in another Elysia app. */
+/** The kb-sync plugin alone (with header-auth, which guards its routes), to `.use()` in another Elysia app. */
 export async function kbSync(options: EmbedOptions = {}) {
-  return (await embed([kbSyncPlugin], options)).app;
+  return (await embed([kbSyncPlugin], { ...options, available: [headerAuthPlugin] })).app;
 }
 
 export { KbSyncConfig } from './config.ts';

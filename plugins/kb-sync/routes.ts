@@ -1,9 +1,11 @@
 /**
- * The admin routes under /api/knowledge. Each route carries a TypeBox schema and a summary for
- * /docs; answers are the document JSON (view.ts) or `{"detail": …}`.
+ * The admin routes under /api/knowledge, each behind header-auth's `{ apiKey: 'admin' }`
+ * (ADMIN_API_KEYS; 401 without a valid key, 503 when none is configured). Each route carries a
+ * TypeBox schema and a summary for /docs; answers are the document JSON (view.ts) or `{"detail": …}`.
  */
 import { Elysia, t } from 'elysia';
 import { HttpError } from '../../src/http/errors.ts';
+import type { headerAuthApp } from '../header-auth/index.ts';
 import type { KbSyncConfig } from './config.ts';
 import type { DocumentInput, KbSyncService } from './service.ts';
 import { SYNC_STATUSES, type SyncStatus } from './store.ts';
@@ -50,9 +52,13 @@ function notFound(): never {
   throw new HttpError(404, 'Knowledge document not found');
 }
 
-/** The /api/knowledge routes over `service`. */
-export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
+/** header-auth's Elysia instance, whose macro guards every route here. */
+export type AdminAuth = ReturnType<typeof headerAuthApp>;
+
+/** The /api/knowledge routes over `service`, guarded by `auth`'s admin key. */
+export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, auth: AdminAuth) {
   return new Elysia({ name: 'elaoms/kb-sync/routes', seed: config })
+    .use(auth)
     .post(
       '/api/knowledge',
       async function createDocument({ body, set }) {
@@ -61,6 +67,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         return documentJson(document, true);
       },
       {
+        apiKey: 'admin',
         body: CreateBody,
         detail: {
           summary: 'Add a knowledge document (text, URL or file); it syncs to ElevenLabs in the background',
@@ -83,6 +90,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         };
       },
       {
+        apiKey: 'admin',
         query: t.Object({
           status: t.Optional(t.Union(SYNC_STATUSES.map((s) => t.Literal(s)))),
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
@@ -97,7 +105,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         const ids = service.retryFailed();
         return { retried: ids.length, ids };
       },
-      { detail: { summary: 'Queue every failed document for another sync', tags } },
+      { apiKey: 'admin', detail: { summary: 'Queue every failed document for another sync', tags } },
     )
     .get(
       '/api/knowledge/:id',
@@ -105,7 +113,11 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         const document = service.get(params.id);
         return document ? documentJson(document, true) : notFound();
       },
-      { params: Id, detail: { summary: 'One knowledge document with its sync status and error', tags } },
+      {
+        apiKey: 'admin',
+        params: Id,
+        detail: { summary: 'One knowledge document with its sync status and error', tags },
+      },
     )
     .post(
       '/api/knowledge/:id/retry-sync',
@@ -123,6 +135,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         return documentJson(outcome.document, true);
       },
       {
+        apiKey: 'admin',
         params: Id,
         detail: { summary: 'Sync a failed document again (clears its error, counts the retry)', tags },
       },
@@ -148,6 +161,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig) {
         }
       },
       {
+        apiKey: 'admin',
         params: Id,
         query: t.Object({
           force: t.Optional(

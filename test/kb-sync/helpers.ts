@@ -1,10 +1,14 @@
 /** Builds a real core with the kb-sync plugin pointed at the loopback fake ElevenLabs. */
+import { headerAuthPlugin } from '../../plugins/header-auth/index.ts';
 import { defineKbSync, type Sleep } from '../../plugins/kb-sync/index.ts';
 import type { KbSyncService } from '../../plugins/kb-sync/service.ts';
 import { type ElevenLabsFake, startElevenLabsFake } from '../fakes/elevenlabs.ts';
 import { postJson, type TestCore, testCore } from '../helpers/core.ts';
 
 export { postJson };
+
+/** The admin key every harness accepts (ADMIN_API_KEYS). */
+export const ADMIN_KEY = 'kb-admin-key-for-tests';
 
 /** A sleep that records each delay and returns at once (the schedule is checked in ms, not waited). */
 export function recordingSleep(): { sleep: Sleep; delays: number[] } {
@@ -44,8 +48,9 @@ export async function kbHarness(
   const sleep = options.sleep ?? recorder.sleep;
   const apiKey = options.apiKey === null ? undefined : (options.apiKey ?? fake.apiKey);
   const harness = await testCore({
-    plugins: [defineKbSync({ sleep })],
+    plugins: [headerAuthPlugin, defineKbSync({ sleep })],
     config: {
+      headerAuth: { adminKeys: [`tester:${ADMIN_KEY}`] },
       ...options.config,
       elevenlabs: { baseUrl: fake.url, ...(apiKey ? { apiKey } : {}), timeoutMs: 5000 },
       kbSync: { pollIntervalMs: 50, ...options.kbSync },
@@ -53,19 +58,27 @@ export async function kbHarness(
   });
   if (options.start !== false) await harness.core.start();
   const service = harness.core.service<KbSyncService>('kb-sync');
+  /** Requests carry the admin key unless they set their own x-api-key (or `x-api-key: ''` for none). */
+  function request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has('x-api-key')) headers.set('x-api-key', ADMIN_KEY);
+    if (headers.get('x-api-key') === '') headers.delete('x-api-key');
+    return harness.request(path, { ...init, headers });
+  }
   return {
     ...harness,
+    request,
     fake,
     service,
     delays: recorder.delays,
     async add(body) {
-      const response = await harness.request('/api/knowledge', postJson(body));
+      const response = await request('/api/knowledge', postJson(body));
       if (response.status !== 201)
         throw new Error(`POST /api/knowledge: ${response.status} ${await response.text()}`);
       return response.json();
     },
     async doc(id) {
-      return (await harness.request(`/api/knowledge/${id}`)).json();
+      return (await request(`/api/knowledge/${id}`)).json();
     },
     async close() {
       await harness.core.stop();
