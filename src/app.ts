@@ -3,12 +3,23 @@
  * The config decides which are enabled; the core orders them by what they need.
  */
 import { cachePlugin } from '../plugins/cache/index.ts';
+import { headerAuthPlugin } from '../plugins/header-auth/index.ts';
+import { hmacAuthPlugin } from '../plugins/hmac-auth/index.ts';
 import { memoryPlugin } from '../plugins/memory/index.ts';
+import { metricsPlugin } from '../plugins/metrics/index.ts';
+import { throttlePlugin } from '../plugins/throttle/index.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import type { PluginDefinition } from './plugin.ts';
 
 /** Every plugin that ships with elaoms. */
-export const builtinPlugins: PluginDefinition<any, any>[] = [cachePlugin, memoryPlugin];
+export const builtinPlugins: PluginDefinition<any, any>[] = [
+  throttlePlugin,
+  hmacAuthPlugin,
+  headerAuthPlugin,
+  cachePlugin,
+  memoryPlugin,
+  metricsPlugin,
+];
 
 export type AppOptions = Omit<CoreOptions, 'plugins'> & { plugins?: PluginDefinition<any, any>[] };
 
