@@ -12,9 +12,11 @@ import { createElevenLabsClient } from '../../src/elevenlabs.ts';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
 import { definePlugin } from '../../src/plugin.ts';
 import { createUpstream } from '../../src/resilience.ts';
-import type { CacheService } from '../cache/index.ts';
-import type { HmacAuthService, SignedWebhook } from '../hmac-auth/index.ts';
-import type { StorageService } from '../storage/index.ts';
+import { type CacheService, cachePlugin } from '../cache/index.ts';
+import { headerAuthPlugin } from '../header-auth/index.ts';
+import { type HmacAuthService, hmacAuthPlugin, type SignedWebhook } from '../hmac-auth/index.ts';
+import { memoryPlugin } from '../memory/index.ts';
+import { type StorageService, storagePlugin } from '../storage/index.ts';
 import { AgentMemoryConfig } from './config.ts';
 import { createAgentMemoryService } from './service.ts';
 import { backendOf, queueHealth, queueMetrics } from './wiring.ts';
@@ -174,7 +176,12 @@ export const agentMemoryPlugin = definePlugin({
   },
 });
 
-/** agent-memory alone (with the plugins it needs), to `.use()` in a host Elysia app. */
+/**
+ * agent-memory alone, to `.use()` in a host Elysia app: the plugins it needs come along (their
+ * sections go in `options.config`). Drive `start()`/`stop()` through `embed` when the host does not
+ * `.listen()`, or the delivery worker never runs.
+ */
 export async function agentMemory(options: EmbedOptions = {}) {
-  return (await embed([agentMemoryPlugin], options)).app;
+  const available = [hmacAuthPlugin, headerAuthPlugin, storagePlugin, cachePlugin, memoryPlugin];
+  return (await embed([agentMemoryPlugin], { ...options, available })).app;
 }

@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from 'drizzle-orm';
+import type { MemoryBackend } from '../../plugins/memory/index.ts';
+import { type ElevenLabsFake, startElevenLabsFake } from '../fakes/elevenlabs.ts';
+import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
+import { type Harness, harness } from './harness.ts';
+import { transcription } from './payloads.ts';
+
+let elevenlabs: ElevenLabsFake;
+let h: Harness;
+
+beforeAll(async () => {
+  elevenlabs = await startElevenLabsFake({
+    agents: [{ agent_id: 'agent_cd', name: 'Front desk', language: 'fr' }],
+  });
+});
+afterAll(async () => {
+  await elevenlabs.close();
+});
+afterEach(async () => {
+  elevenlabs.faults.clear();
+  await h?.close();
+});
+
+const call = {
+  caller_id: '+15550000077',
+  agent_id: 'agent_cd',
+  called_number: '+15559990000',
+  call_sid: 'CA77',
+};
+
+describe('POST /webhooks/client-data', () => {
+  it('falls back to the agent defaults within the deadline when ElevenLabs is slow, and logs it', async () => {
+    h = await harness({
+      elevenlabsUrl: elevenlabs.url,
+      config: { agentMemory: { clientDataTimeoutMs: 100 } },
+    });
+    elevenlabs.faults.always({ kind: 'delay', ms: 2000 });
+    const started = performance.now();
+    const response = await h.webhook('/webhooks/client-data', call);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      type: 'conversation_initiation_client_data',
+      dynamic_variables: {
+        caller_id: call.caller_id,
+        called_number: call.called_number,
+        call_sid: 'CA77',
+        user_context: '',
+      },
+    });
+    expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('deadline'))).toBe(true);
+  });
+
+  it('reads the profile from ElevenLabs when nothing is stored, and stores none (FR-2.9, FR-5.8)', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    const before = elevenlabs.requests.length;
+    const response = await h.webhook('/webhooks/client-data', call);
+    expect(response.status).toBe(200);
+    expect(elevenlabs.requests.length).toBe(before + 1);
+    expect(h.core.db.all(sql`SELECT agent_id FROM agent_memory_profiles`)).toEqual([]);
+    const cache = h.core.service<any>('cache').namespace('agent-profile');
+    expect(await cache.getText('agent_cd')).toBeNull();
+  });
+
+  it('answers the defaults for an agent ElevenLabs does not know', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    const response = await h.webhook('/webhooks/client-data', { ...call, agent_id: 'agent_missing' });
+    expect(response.status).toBe(200);
+    expect((await response.json()).conversation_config_override).toBeUndefined();
+  });
+
+  it('greets a known caller from the stored greeting even with ElevenLabs unreachable, once a profile is stored', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    await h.postCall(
+      transcription({
+        conversationId: 'conv_cd',
+        agentId: 'agent_cd',
+        callerId: call.caller_id,
+        name: 'Zoe',
+      }),
+    );
+    await h.service.settled();
+    const profile = h.core.db.all<{ profile: string }>(sql`SELECT profile FROM agent_memory_profiles`);
+    expect(JSON.parse(profile[0]!.profile)).toMatchObject({
+      agentId: 'agent_cd',
+      title: 'Front desk',
+      language: 'fr',
+    });
+    elevenlabs.faults.always({ kind: 'status', status: 503 });
+    const body = await (await h.webhook('/webhooks/client-data', call)).json();
+    expect(body.conversation_config_override.agent.first_message).toContain('Welcome back, Zoe!');
+  });
+
+  it('writes the compact agent profile to the memory backend under the agent id (FR-5.1–5.3)', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    await h.postCall(transcription({ conversationId: 'conv_profile', agentId: 'agent_cd' }));
+    await h.service.settled();
+    const memory = h.core.service<MemoryBackend>('memory');
+    const items = await memory.listRecent({ userId: 'agent_cd' }, { limit: 20 });
+    expect(items.some((i) => i.metadata?.type === 'agent_profile' && i.text.includes('Front desk'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('client-data with the memory backend down', () => {
+  let openmemory: OpenMemoryFake;
+  beforeAll(async () => {
+    openmemory = await startOpenMemoryFake({ apiKey: 'om-key' });
+  });
+  afterAll(async () => {
+    await openmemory.close();
+  });
+
+  it('answers the defaults and logs why', async () => {
+    h = await harness({
+      config: { memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } } },
+    });
+    openmemory.faults.always({ kind: 'status', status: 503 });
+    const response = await h.webhook('/webhooks/client-data', call);
+    expect(response.status).toBe(200);
+    expect((await response.json()).dynamic_variables.user_context).toBe('');
+    expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('personalization failed'))).toBe(true);
+  });
+});

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'bun:test';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { ADMIN_KEY, type Harness, harness, WEBHOOK_KEY } from './harness.ts';
+import { audio, transcription } from './payloads.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const A = '+15550000001';
+const B = '+15550000002';
+
+function erase(userId: string, key = ADMIN_KEY) {
+  return h.request(`/api/users/${encodeURIComponent(userId)}/memories`, {
+    method: 'DELETE',
+    headers: { 'x-api-key': key },
+  });
+}
+
+describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
+  it("removes the caller's memories, events, greeting and files, and says how many", async () => {
+    h = await harness();
+    await h.postCall(
+      transcription({ conversationId: 'conv_a1', callerId: A, summary: 'Asked about the gym pass.' }),
+    );
+    await h.postCall(audio('conv_a1', 'agent_test', Buffer.from('mp3').toString('base64')));
+    await h.postCall(
+      transcription({ conversationId: 'conv_b1', callerId: B, summary: 'Asked about the gym pass too.' }),
+    );
+    await h.service.settled();
+
+    const response = await erase(A);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.user_id).toBe(A);
+    expect(body.memories_deleted).toBeGreaterThan(0);
+    expect(body.events_deleted).toBe(2);
+    expect(body.greetings_deleted).toBe(1);
+    expect(body.files_deleted).toBe(2);
+
+    const left = h.core.db.all<{ conversation_id: string }>(
+      sql`SELECT conversation_id FROM agent_memory_events`,
+    );
+    expect(left).toEqual([{ conversation_id: 'conv_b1' }]);
+    const files = (await readdir(join(h.dir, 'webhooks'), { recursive: true })).map(String);
+    expect(files.some((f) => f.includes('conv_a1'))).toBe(false);
+    expect(files.some((f) => f.includes('conv_b1'))).toBe(true);
+
+    const search = await h.webhook('/webhooks/search-data', { query: 'gym pass', user_id: A });
+    expect((await search.json()).memories_found).toBe(0);
+    const other = await h.webhook('/webhooks/search-data', { query: 'gym pass', user_id: B });
+    expect((await other.json()).memories_found).toBeGreaterThan(0);
+  });
+
+  it('needs the admin key, not the webhook key', async () => {
+    h = await harness();
+    expect((await erase(A, WEBHOOK_KEY)).status).toBe(401);
+    expect((await erase(A, 'nope')).status).toBe(401);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'bun:test';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Harness, harness } from './harness.ts';
+import { audio, initiationFailure, transcription } from './payloads.ts';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(join(dir, 'webhooks'), { recursive: true }).catch(() => [] as string[]);
+  return entries.map(String).filter((name) => /\.(json|mp3)$/.test(name) && !name.endsWith('.metadata.json'));
+}
+
+const MP3 = Buffer.from('ID3 fake mp3 bytes').toString('base64');
+
+describe('post-call payload files (FR-1.11, FR-1.14)', () => {
+  it('saves the transcription JSON under the caller, with the exact bytes', async () => {
+    h = await harness();
+    const body = transcription({ conversationId: 'conv_file', callerId: '+15550000042' });
+    await h.postCall(body);
+    const saved = await files(h.dir);
+    expect(saved.length).toBe(1);
+    expect(saved[0]).toContain('conv_file_post_call_transcription.json');
+    expect(saved[0]).toContain('15550000042');
+    expect(await readFile(join(h.dir, 'webhooks', saved[0]!), 'utf8')).toBe(JSON.stringify(body));
+  });
+
+  it('keeps audio that comes first until its transcription arrives, then saves the MP3', async () => {
+    h = await harness();
+    const first = await h.postCall(audio('conv_audio', 'agent_test', MP3));
+    expect(first.status).toBe(200);
+    expect((await first.json()).status).toBe('received');
+    expect((await files(h.dir)).filter((f) => f.endsWith('.mp3'))).toEqual([]);
+    await h.postCall(transcription({ conversationId: 'conv_audio' }));
+    const mp3 = (await files(h.dir)).filter((f) => f.endsWith('.mp3'));
+    expect(mp3.length).toBe(1);
+    expect(mp3[0]).toContain('conv_audio_post_call_audio.mp3');
+    expect(await readFile(join(h.dir, 'webhooks', mp3[0]!), 'utf8')).toBe('ID3 fake mp3 bytes');
+  });
+
+  it('saves audio at once when its transcription came first', async () => {
+    h = await harness();
+    await h.postCall(transcription({ conversationId: 'conv_late_audio' }));
+    await h.postCall(audio('conv_late_audio', 'agent_test', MP3));
+    expect((await files(h.dir)).filter((f) => f.endsWith('.mp3')).length).toBe(1);
+  });
+
+  it('saves a call initiation failure at once, under the agent', async () => {
+    h = await harness();
+    const response = await h.postCall(initiationFailure('conv_busy', 'agent_fail'));
+    expect((await response.json()).status).toBe('received');
+    const saved = await files(h.dir);
+    expect(saved.length).toBe(1);
+    expect(saved[0]).toContain('agent_fail');
+    expect(saved[0]).toContain('conv_busy_call_initiation_failure.json');
+  });
+
+  it('still answers 200 when storage cannot write', async () => {
+    h = await harness();
+    // The storage folder becomes a plain file after boot: every write under it fails.
+    await rm(join(h.dir, 'webhooks'), { recursive: true, force: true });
+    await writeFile(join(h.dir, 'webhooks'), 'not a folder');
+    const response = await h.postCall(transcription({ conversationId: 'conv_nofile' }));
+    expect(response.status).toBe(200);
+    expect((await response.json()).status).toBe('received');
+    expect(h.logs.some((l) => l.level === 'error' && /save|stor/i.test(l.msg))).toBe(true);
+  });
+});
