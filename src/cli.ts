@@ -85,6 +85,24 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 
+  replay: {
+    usage: 'replay [--dead] [--event ID] [--list] [--config PATH]',
+    summary: 'Deliver queued post-call events to the memory backend now (--dead: the dead letters too).',
+    async run(args, io) {
+      const { replayCommand, ReplayUsageError } = await import('../plugins/agent-memory/cli.ts');
+      const { composeSchema, loadConfig } = await import('./config/index.ts');
+      const { readEnv } = await import('./runtime.ts');
+      const load = async (all: PluginDefinition<any, any>[]) =>
+        loadConfig<Record<string, any>>(composeSchema(all), { env: readEnv(), argv: args }).config;
+      try {
+        return await replayCommand(args, { out: (t) => io.out(t), err: (t) => io.err(t) }, load);
+      } catch (error) {
+        if (error instanceof ReplayUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+    },
+  },
+
   sweep: {
     usage: 'sweep [--json] [--config PATH]',
     summary: 'Run the retention sweeper once and print what it deleted.',
