@@ -7,6 +7,7 @@ import { headerAuthPlugin } from '../plugins/header-auth/index.ts';
 import { hmacAuthPlugin } from '../plugins/hmac-auth/index.ts';
 import { memoryPlugin } from '../plugins/memory/index.ts';
 import { metricsPlugin } from '../plugins/metrics/index.ts';
+import { storagePlugin } from '../plugins/storage/index.ts';
 import { throttlePlugin } from '../plugins/throttle/index.ts';
 import { type Core, type CoreOptions, createCore } from './core.ts';
 import type { PluginDefinition } from './plugin.ts';
@@ -16,6 +17,7 @@ export const builtinPlugins: PluginDefinition<any, any>[] = [
   throttlePlugin,
   hmacAuthPlugin,
   headerAuthPlugin,
+  storagePlugin,
   cachePlugin,
   memoryPlugin,
   metricsPlugin,

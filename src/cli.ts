@@ -24,13 +24,9 @@ export interface CliCommand {
 /** Thrown by a command for a usage mistake (exit code 2). */
 class UsageError extends Error {}
 
-/** The built-in plugins, with storage added when the composition root does not list it yet. */
+/** The built-in plugins. */
 async function plugins(): Promise<PluginDefinition<any, any>[]> {
-  const { builtinPlugins } = await import('./app.ts');
-  const { storagePlugin } = await import('../plugins/storage/index.ts');
-  return builtinPlugins.some((p) => p.name === 'storage')
-    ? builtinPlugins
-    : [...builtinPlugins, storagePlugin];
+  return (await import('./app.ts')).builtinPlugins;
 }
 
 /** Config from file and environment, as the server reads it (`--config PATH` honoured). */
@@ -51,7 +47,57 @@ function positional(args: string[]): string[] {
   return out;
 }
 
+/** The value of `--name VALUE` (or `--name=VALUE`). */
+function flag(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return args[i]!.includes('=') ? args[i]!.slice(args[i]!.indexOf('=') + 1) : args[i + 1];
+}
+
+/** The key part of `name:key` (or the whole entry when unnamed). */
+function keyOf(entry: string | undefined): string | undefined {
+  if (!entry) return undefined;
+  const i = entry.indexOf(':');
+  return i < 0 ? entry : entry.slice(i + 1);
+}
+
 export const commands: Record<string, CliCommand> = {
+  init: {
+    usage: 'init [--force] [--dir DIR] [--public-url URL]',
+    summary: 'Write elaoms.config.json, .env (fresh secrets) and .env.example, and print the next steps.',
+    async run(args, io) {
+      const { init } = await import('./cli/init.ts');
+      const result = await init(
+        flag(args, 'dir') ?? process.cwd(),
+        args.includes('--force'),
+        flag(args, 'public-url'),
+      );
+      io.out(`wrote ${result.files.join(', ')}\n\n${result.nextSteps}\n`);
+      return 0;
+    },
+  },
+
+  send: {
+    usage: 'send <post-call|client-data|search> [--url URL] [--file FILE] [--config PATH]',
+    summary: 'Send a realistic, signed sample request to a running instance and print status and body.',
+    async run(args, io) {
+      const [kind] = positional(args.filter((a, i) => !['--url', '--file'].includes(args[i - 1] ?? '')));
+      if (!kind) throw new UsageError('send needs a kind: post-call, client-data or search');
+      const config = await loadAll(args);
+      const { send } = await import('./cli/send.ts');
+      const url = flag(args, 'url') ?? `http://127.0.0.1:${config.server.port}`;
+      const result = await send({
+        kind,
+        url,
+        file: flag(args, 'file'),
+        secret: config.hmacAuth?.secrets?.[0],
+        apiKey: keyOf(config.headerAuth?.webhookKeys?.[0]),
+      });
+      io.out(`POST ${result.path} -> ${result.status}\n${result.body}\n`);
+      return result.status >= 200 && result.status < 300 ? 0 : 1;
+    },
+  },
+
   keygen: {
     usage: 'keygen',
     summary: 'Print a new Fernet key for ENCRYPTION_KEY.',

@@ -37,7 +37,7 @@ function defaultOf(schema: TSchema): string {
 /** One Markdown row per setting: key, variable, default, meaning. */
 export function configMarkdownTable(schema: TObject): string {
   const rows = leaves(schema)
-    .filter((leaf) => leaf.key !== '$schema')
+    .filter((leaf) => !leaf.key.startsWith('$'))
     .map((leaf) => {
       const s = leaf.schema as TSchema & { env?: string; secret?: boolean; description?: string };
       const env = s.env ? `\`${s.env}\`` : '';

@@ -190,7 +190,11 @@ export const coreSections = {
 export function composeSchema(
   plugins: Array<{ configKey: string; envPrefix: string; schema: TObject }>,
 ): TObject {
-  const sections: TProperties = { $schema: Type.Optional(Type.String()), ...coreSections };
+  const sections: TProperties = {
+    $schema: Type.Optional(Type.String()),
+    $comment: Type.Optional(Type.String()),
+    ...coreSections,
+  };
   for (const plugin of plugins) {
     sections[plugin.configKey] = Type.Object(
       {

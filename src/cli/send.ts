@@ -1,0 +1,52 @@
+/**
+ * `elaoms send <post-call|client-data|search> [--url URL] [--file FILE]`: sends a realistic,
+ * correctly signed (or keyed) sample request to a running instance and prints status and body,
+ * so the wiring can be tested without a phone call. `--file` sends a saved payload, re-signed.
+ */
+import { readFile } from 'node:fs/promises';
+import { sign } from '../../plugins/hmac-auth/verify.ts';
+import { sampleClientData, samplePostCall, sampleSearch } from './samples.ts';
+
+export interface SendOptions {
+  kind: string;
+  url: string;
+  file?: string;
+  /** The first ELEVENLABS_WEBHOOK_SECRET. */
+  secret?: string;
+  /** The first WEBHOOK_API_KEYS key (without its name). */
+  apiKey?: string;
+  nowSec?: number;
+}
+
+const PATHS: Record<string, string> = {
+  'post-call': '/webhooks/post-call',
+  'client-data': '/webhooks/client-data',
+  search: '/webhooks/search-data',
+};
+
+export async function send(options: SendOptions): Promise<{ status: number; body: string; path: string }> {
+  const path = PATHS[options.kind];
+  if (!path)
+    throw new TypeError(`unknown kind ${JSON.stringify(options.kind)}: post-call, client-data or search`);
+  const nowSec = options.nowSec ?? Math.floor(Date.now() / 1000);
+  const sample =
+    options.kind === 'post-call'
+      ? samplePostCall(nowSec)
+      : options.kind === 'client-data'
+        ? sampleClientData()
+        : sampleSearch();
+  const body = options.file
+    ? new Uint8Array(await readFile(options.file))
+    : new TextEncoder().encode(JSON.stringify(sample));
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'elaoms-send' };
+  if (options.kind === 'post-call') {
+    if (!options.secret)
+      throw new TypeError('ELEVENLABS_WEBHOOK_SECRET is not configured: nothing to sign with');
+    headers['elevenlabs-signature'] = await sign(options.secret, body, nowSec);
+  } else {
+    if (!options.apiKey) throw new TypeError('WEBHOOK_API_KEYS is not configured: no key to send');
+    headers['x-api-key'] = options.apiKey;
+  }
+  const response = await fetch(new URL(path, options.url), { method: 'POST', headers, body });
+  return { status: response.status, body: await response.text(), path };
+}
