@@ -30,7 +30,8 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const host = new URL(options.url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host.hostname)) throw new Error('load only goes to loopback');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host.hostname))
+    throw new Error('load only goes to loopback');
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;

@@ -81,7 +81,7 @@ export const commands: Record<string, CliCommand> = {
     usage: 'send <post-call|client-data|search> [--url URL] [--file FILE] [--config PATH]',
     summary: 'Send a realistic, signed sample request to a running instance and print status and body.',
     async run(args, io) {
-      const [kind] = positional(args.filter((a, i) => !['--url', '--file'].includes(args[i - 1] ?? '')));
+      const [kind] = positional(args.filter((_arg, i) => !['--url', '--file'].includes(args[i - 1] ?? '')));
       if (!kind) throw new UsageError('send needs a kind: post-call, client-data or search');
       const config = await loadAll(args);
       const { send } = await import('./cli/send.ts');
