@@ -2,6 +2,7 @@
  * The composition root: the built-in plugins, in the order they are offered to the core.
  * The config decides which are enabled; the core orders them by what they need.
  */
+import { agentMemoryPlugin } from '../plugins/agent-memory/index.ts';
 import { cachePlugin } from '../plugins/cache/index.ts';
 import { headerAuthPlugin } from '../plugins/header-auth/index.ts';
 import { hmacAuthPlugin } from '../plugins/hmac-auth/index.ts';
@@ -20,6 +21,7 @@ export const builtinPlugins: PluginDefinition<any, any>[] = [
   storagePlugin,
   cachePlugin,
   memoryPlugin,
+  agentMemoryPlugin,
   metricsPlugin,
 ];
 
