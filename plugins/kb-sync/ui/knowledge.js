@@ -3,6 +3,7 @@
   const API = '/api/knowledge';
   const $ = (id) => document.getElementById(id);
   const retried = new Map();
+  const openDetails = new Set();
   let timer = 0;
   let toastTimer = 0;
 
@@ -74,16 +75,19 @@
     badge.dataset.status = doc.sync_status;
     const parts = [badge];
     if (doc.sync_error_message) {
-      parts.push(
-        el('details', {}, [
-          el('summary', { textContent: 'Error details' }),
-          el('p', {
-            textContent:
-              doc.sync_error_message + (doc.sync_error_type ? ' (' + doc.sync_error_type + ')' : ''),
-          }),
-          doc.sync_error_detail ? el('p', { className: 'sub', textContent: doc.sync_error_detail }) : null,
-        ]),
-      );
+      const details = el('details', { open: openDetails.has(doc.id) }, [
+        el('summary', { textContent: 'Error details' }),
+        el('p', {
+          textContent: doc.sync_error_message + (doc.sync_error_type ? ' (' + doc.sync_error_type + ')' : ''),
+        }),
+        doc.sync_error_detail ? el('p', { className: 'sub', textContent: doc.sync_error_detail }) : null,
+      ]);
+      details.dataset.action = 'details';
+      details.addEventListener('toggle', function remember() {
+        if (details.open) openDetails.add(doc.id);
+        else openDetails.delete(doc.id);
+      });
+      parts.push(details);
     }
     return cell('Status', parts);
   }
@@ -92,6 +96,7 @@
     const buttons = [];
     if (doc.sync_status === 'failed' || doc.sync_status === 'syncing') {
       const retry = el('button', { type: 'button', textContent: 'Retry Sync', className: 'retry' });
+      retry.dataset.action = 'retry';
       retry.disabled = doc.sync_status === 'syncing';
       retry.setAttribute('aria-label', 'Retry sync of ' + doc.name);
       retry.addEventListener('click', function onRetry() {
@@ -100,6 +105,7 @@
       buttons.push(retry);
     }
     const del = el('button', { type: 'button', textContent: 'Delete', className: 'danger' });
+    del.dataset.action = 'delete';
     del.disabled = doc.sync_status === 'syncing';
     del.setAttribute('aria-label', 'Delete ' + doc.name);
     del.addEventListener('click', function onDelete() {
@@ -122,16 +128,38 @@
       cell('Source', [doc.source_type, el('span', { className: 'sub', textContent: source || '' })]),
       statusCell(doc),
       cell('Retries', [doc.sync_retry_count > 0 ? String(doc.sync_retry_count) : '']),
-      cell('Updated', [new Date(doc.updated_at).toLocaleString()]),
+      cell('Updated', [
+        new Date(doc.updated_at).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }),
+      ]),
       actionsCell(doc),
     ]);
     tr.dataset.id = doc.id;
     return tr;
   }
 
+  /** Where keyboard focus is inside the table, so a refresh does not throw it away. */
+  function focusedSpot() {
+    const active = document.activeElement;
+    const tr = active?.closest ? active.closest('#rows tr') : null;
+    if (!tr) return null;
+    const holder = active.closest('[data-action]');
+    return { id: tr.dataset.id, action: holder ? holder.dataset.action : '' };
+  }
+
+  function restoreFocus(spot) {
+    if (!spot) return;
+    const tr = $('rows').querySelector('tr[data-id="' + CSS.escape(spot.id) + '"]');
+    if (!tr) return;
+    const same = tr.querySelector('[data-action="' + spot.action + '"]');
+    const target = same && !same.disabled ? same : tr.querySelector('button:not(:disabled)');
+    if (target) (target.tagName === 'DETAILS' ? target.querySelector('summary') : target).focus();
+  }
+
   function render(data) {
     const rows = $('rows');
+    const spot = focusedSpot();
     rows.replaceChildren(...data.documents.map(row));
+    restoreFocus(spot);
     $('empty').hidden = data.documents.length > 0;
     const c = data.counts;
     $('counts').textContent =
@@ -165,7 +193,8 @@
       showApp();
       render(data);
       const busy = data.documents.some((d) => d.sync_status === 'pending' || d.sync_status === 'syncing');
-      if (busy && data.sync_enabled) timer = setTimeout(refresh, 1500);
+      // Fast while something is on its way; slowly otherwise, to notice other admins' uploads.
+      timer = setTimeout(refresh, busy && data.sync_enabled ? 1500 : 15000);
     } catch (error) {
       if (error.message !== 'unauthorized') $('add-status').textContent = error.message;
     }
