@@ -8,6 +8,40 @@ import { expect } from 'expect';
 
 type Fn = (...args: any[]) => any;
 
+/** bun:test matchers Jest's expect lacks. */
+function check(pass: boolean, message: string) {
+  return { pass, message: () => message };
+}
+expect.extend({
+  toStartWith: (received: string, prefix: string) =>
+    check(
+      typeof received === 'string' && received.startsWith(prefix),
+      `expected ${received} to start with ${prefix}`,
+    ),
+  toEndWith: (received: string, suffix: string) =>
+    check(
+      typeof received === 'string' && received.endsWith(suffix),
+      `expected ${received} to end with ${suffix}`,
+    ),
+  toInclude: (received: string, part: string) =>
+    check(typeof received === 'string' && received.includes(part), `expected ${received} to include ${part}`),
+  toBeTrue: (received: unknown) => check(received === true, `expected ${received} to be true`),
+  toBeFalse: (received: unknown) => check(received === false, `expected ${received} to be false`),
+  toBeString: (received: unknown) =>
+    check(typeof received === 'string', `expected ${received} to be a string`),
+  toBeNumber: (received: unknown) =>
+    check(typeof received === 'number', `expected ${received} to be a number`),
+  toBeArray: (received: unknown) => check(Array.isArray(received), `expected ${received} to be an array`),
+  toBeEmpty: (received: any) =>
+    check(
+      received != null &&
+        (typeof received === 'string' || Array.isArray(received)
+          ? received.length === 0
+          : Object.keys(received).length === 0),
+      `expected ${received} to be empty`,
+    ),
+});
+
 function withSkipIf<T extends Fn & { skip: Fn }>(base: T) {
   const wrapped = ((name: string, fn: Fn, opts?: unknown) => base(name, opts ?? {}, fn)) as unknown as T & {
     skipIf(condition: boolean): (name: string, fn: Fn) => unknown;
