@@ -1,4 +1,7 @@
-/** The embedded search stays fast with many callers: the caller's token narrows FTS inside the index. */
+/**
+ * With many callers the caller's token narrows FTS inside the index and results stay per caller.
+ * Speed is measured by `bun run bench` (search at 1k/10k/100k memories), not asserted here.
+ */
 import { describe, expect, it } from 'bun:test';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import { manualClock } from '../../src/clock.ts';
@@ -11,7 +14,7 @@ const WORDS =
   );
 
 describe('embedded search at scale', () => {
-  it('searches 30 000 memories of 1 000 callers in a few milliseconds and stays per caller', async () => {
+  it('searches 30 000 memories of 1 000 callers and stays per caller', async () => {
     const db = memoryDb();
     const insert = db.$client.prepare(
       'INSERT INTO memory_items (user_id, conversation_id, kind, seq, text, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -23,15 +26,12 @@ describe('embedded search at scale', () => {
       }
     });
     const backend = createEmbeddedBackend({ db, clock: manualClock() });
-    const started = performance.now();
     for (let i = 0; i < 50; i++) {
       const hits = await backend.search({ userId: `+1555${i}` }, 'the dog vet appointment', { limit: 10 });
       expect(hits.length).toBeGreaterThan(0);
       for (const hit of hits)
         expect(Number(hit.metadata?.conversation_id?.toString().slice(1)) % 1000).toBe(i);
     }
-    const average = (performance.now() - started) / 50;
-    expect(average).toBeLessThan(50);
     closeDatabase(db);
   });
 });
