@@ -1,6 +1,6 @@
 /**
  * GET /ui/knowledge: one HTML document with its CSS and script inlined, no framework, no build,
- * no external assets. The three source files are read once, when the plugin is created. Each
+ * no external assets. The source files are read once, when the plugin is created. Each
  * answer gets a fresh CSP nonce, so only our inline style and script run.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ function read(name: string): string {
 /** The page template with `{{nonce}}` still in it. */
 export function loadPage(): string {
   return read('knowledge.html')
-    .replace('/*{{style}}*/', () => read('knowledge.css'))
+    .replace('/*{{style}}*/', () => `${read('knowledge.css')}\n${read('knowledge-table.css')}`)
     .replace('/*{{script}}*/', () => read('knowledge.js'));
 }
 

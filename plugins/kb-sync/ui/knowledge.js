@@ -163,14 +163,7 @@
     $('empty').hidden = data.documents.length > 0;
     const c = data.counts;
     $('counts').textContent =
-      c.completed +
-      ' completed · ' +
-      c.pending +
-      ' pending · ' +
-      c.syncing +
-      ' syncing · ' +
-      c.failed +
-      ' failed';
+      `${c.completed} completed · ${c.pending} pending · ${c.syncing} syncing · ${c.failed} failed`;
     const banner = $('banner');
     banner.hidden = data.sync_enabled;
     banner.textContent = data.sync_enabled
