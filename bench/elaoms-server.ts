@@ -1,0 +1,51 @@
+/**
+ * elaoms as the benchmark serves it: the full built-in app on loopback with the embedded backend,
+ * optionally seeded with BENCH_SEED_MEMORIES memories across BENCH_SEED_CALLERS callers.
+ * Prints "ready <port>" when it accepts requests.
+ */
+
+import pino from 'pino';
+import { createApp } from '../src/app.ts';
+import { transaction } from '../src/db/index.ts';
+import { serveCore } from '../src/server.ts';
+
+const WORDS =
+  'table booking anniversary dinner vegetarian window seat birthday parking refund invoice delivery address order pizza wine dessert allergy gluten friday saturday seven eight family party'.split(
+    ' ',
+  );
+
+function seed(core: Awaited<ReturnType<typeof createApp>>, count: number, callers: number) {
+  const insert = core.db.$client.prepare(
+    'INSERT INTO memory_items (user_id, conversation_id, kind, seq, text, metadata_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const now = Date.now();
+  transaction(core.db, () => {
+    for (let i = 0; i < count; i++) {
+      const text = Array.from(
+        { length: 30 },
+        (_, j) => WORDS[(i * 7 + j * 13 + (i % 11)) % WORDS.length],
+      ).join(' ');
+      insert.run(
+        `+1555${String(i % callers).padStart(7, '0')}`,
+        `seed_${i}`,
+        'transcript',
+        0,
+        text,
+        '{}',
+        now - i * 1000,
+      );
+    }
+  });
+}
+
+const core = await createApp({
+  env: process.env,
+  argv: [],
+  // Logging stays on (its cost is real) but goes to /dev/null instead of the terminal.
+  logDestination: process.env.BENCH_LOG ? undefined : pino.destination({ dest: '/dev/null', sync: false }),
+});
+const seedCount = Number(process.env.BENCH_SEED_MEMORIES ?? 0);
+if (seedCount > 0) seed(core, seedCount, Number(process.env.BENCH_SEED_CALLERS ?? 1000));
+const served = await serveCore(core, { hostname: '127.0.0.1', port: 0 });
+console.log(`ready ${served.server.port}`);
+process.on('SIGTERM', () => served.shutdown().then(() => process.exit(0)));

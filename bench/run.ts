@@ -1,0 +1,126 @@
+/**
+ * `bun run bench`: elaoms against a bare Elysia app answering "ok" (the ceiling), with the same
+ * requests from the same load generator, on this machine, in this run. Prints a table with each
+ * figure as a ratio to its ceiling and writes JSON to bench/results/. Loopback only, bounded in time.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LoadResult, runLoad } from './load.ts';
+import { type Child, startChild } from './process.ts';
+import { clientDataRequest, postCallRequest, SECRET, searchRequest, TOOL_KEY } from './requests.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const MEMORY_SIZES = (process.env.BENCH_MEMORIES ?? '1000,10000,100000').split(',').map(Number);
+
+interface Row {
+  name: string;
+  result: LoadResult;
+  ceiling?: LoadResult;
+  rssMb?: number;
+}
+
+function elaomsEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'elaoms-bench-'));
+  return {
+    DATABASE_PATH: join(dir, 'elaoms.db'),
+    WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
+    WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
+    ELEVENLABS_WEBHOOK_SECRET: SECRET,
+    WEBHOOK_API_KEYS: `bench:${TOOL_KEY}`,
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+async function measure(
+  child: Child,
+  make: (i: number) => any,
+  seconds = SECONDS,
+): Promise<LoadResult & { rssMb: number }> {
+  let peak = await child.rssMb();
+  const sampler = setInterval(async () => {
+    peak = Math.max(peak, await child.rssMb().catch(() => 0));
+  }, 250);
+  const result = await runLoad({
+    url: `http://127.0.0.1:${child.port}`,
+    concurrency: CONCURRENCY,
+    durationMs: seconds * 1000,
+    makeRequest: make,
+  });
+  clearInterval(sampler);
+  return { ...result, rssMb: peak };
+}
+
+async function withChild<T>(script: string, env: Record<string, string>, fn: (child: Child) => Promise<T>) {
+  const child = await startChild(join(here, script), env);
+  try {
+    return await fn(child);
+  } finally {
+    await child.stop();
+  }
+}
+
+const run = Date.now().toString(36);
+const rows: Row[] = [];
+const extra: Record<string, number> = {};
+
+// Ceilings: the very same requests against the bare app.
+const ceilings = await withChild('bare-server.ts', {}, async (bare) => ({
+  postCall: await measure(bare, (i) => postCallRequest(i, `${run}c`)),
+  search: await measure(bare, searchRequest),
+  clientData: await measure(bare, clientDataRequest),
+}));
+
+for (const [label, sync] of [
+  ['post-call (default durability)', 'normal'],
+  ['post-call (fsync every commit)', 'full'],
+] as const) {
+  await withChild('elaoms-server.ts', elaomsEnv({ DATABASE_SYNCHRONOUS: sync }), async (child) => {
+    extra[`rss_at_rest_mb_${sync}`] = await child.rssMb();
+    const result = await measure(child, (i) => postCallRequest(i, `${run}${sync}`));
+    rows.push({ name: label, result, ceiling: ceilings.postCall, rssMb: result.rssMb });
+    if (sync === 'normal') {
+      const cd = await measure(child, clientDataRequest);
+      rows.push({ name: 'client-data', result: cd, ceiling: ceilings.clientData, rssMb: cd.rssMb });
+    }
+  });
+}
+
+for (const size of MEMORY_SIZES) {
+  await withChild('elaoms-server.ts', elaomsEnv({ BENCH_SEED_MEMORIES: String(size) }), async (child) => {
+    extra[`rss_at_rest_mb_${size}_memories`] = await child.rssMb();
+    const result = await measure(child, searchRequest);
+    rows.push({
+      name: `search-data, ${size} memories`,
+      result,
+      ceiling: ceilings.search,
+      rssMb: result.rssMb,
+    });
+  });
+}
+
+const pct = (a: number, b?: number) => (b ? `${Math.round((a / b) * 100)}%` : '');
+const table = [
+  '| scenario | req/s | p50 ms | p99 ms | ceiling req/s | ratio | peak RSS MB | non-2xx |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => {
+    const bad = Object.entries(r.result.statuses)
+      .filter(([s]) => !s.startsWith('2'))
+      .reduce((n, [, c]) => n + c, r.result.errors);
+    return `| ${r.name} | ${r.result.rps.toFixed(0)} | ${r.result.p50Ms.toFixed(1)} | ${r.result.p99Ms.toFixed(1)} | ${r.ceiling?.rps.toFixed(0) ?? ''} | ${pct(r.result.rps, r.ceiling?.rps)} | ${r.rssMb ?? ''} | ${bad} |`;
+  }),
+].join('\n');
+console.log(`\nelaoms bench: ${CONCURRENCY} in flight, ${SECONDS} s per scenario\n`);
+console.log(table);
+console.log(`\nresident memory at rest: ${JSON.stringify(extra)}`);
+mkdirSync(join(here, 'results'), { recursive: true });
+const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(
+  file,
+  JSON.stringify({ run, concurrency: CONCURRENCY, seconds: SECONDS, ceilings, rows, extra }, null, 2),
+);
+console.log(`\nwrote ${file}`);
