@@ -169,7 +169,7 @@ async function discardOrphan(deps: SyncDeps, remoteId: string): Promise<void> {
     await deps.client.conversationalAi.knowledgeBase.documents.delete(remoteId);
   } catch (error) {
     deps.logger.warn(
-      { elevenlabs_document_id: remoteId, err: error },
+      { elevenlabs_document_id: remoteId, detail: classifySyncError(error).detail },
       'could not delete orphaned ElevenLabs document',
     );
   }

@@ -99,6 +99,9 @@ describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${origin}/ui/knowledge`);
 
+    await page.getByLabel('Admin API key').fill('not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The key was not accepted. Sign in again.').waitFor(WAIT);
     await page.getByLabel('Admin API key').fill(KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Add a document' }).waitFor(WAIT);

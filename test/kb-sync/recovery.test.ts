@@ -94,6 +94,19 @@ describe('kb-sync durability', () => {
     await h.close();
   });
 
+  it('a worker whose lease was taken over discards its result and deletes its copy', async () => {
+    const h = await kbHarness({ fake, kbSync: { leaseMs: 1000, concurrency: 2 } });
+    fake.faults.push({ kind: 'delay', ms: 1500 });
+    const doc = await h.add({ text: 'slow first attempt' });
+    await h.service.settle();
+    const row = await h.doc(doc.id);
+    expect(row.sync_status).toBe('completed');
+    expect([...fake.documents.keys()]).toEqual([row.elevenlabs_document_id]);
+    expect(fake.deletedDocumentIds.length).toBe(1);
+    expect(fake.deletedDocumentIds[0]).not.toBe(row.elevenlabs_document_id);
+    await h.close();
+  });
+
   it('runs at most `concurrency` uploads at once', async () => {
     const h = await kbHarness({ fake, start: false, kbSync: { concurrency: 2 } });
     for (let i = 0; i < 6; i++) await h.add({ text: `doc ${i}` });

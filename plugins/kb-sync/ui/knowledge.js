@@ -44,9 +44,10 @@
     return body;
   }
 
-  function toast(message) {
+  function toast(message, failed) {
     const el = $('toast');
     el.textContent = message;
+    el.classList.toggle('error', Boolean(failed));
     el.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(function hide() {
@@ -189,7 +190,9 @@
       // Fast while something is on its way; slowly otherwise, to notice other admins' uploads.
       timer = setTimeout(refresh, busy && data.sync_enabled ? 1500 : 15000);
     } catch (error) {
-      if (error.message !== 'unauthorized') $('add-status').textContent = error.message;
+      if (error.message === 'unauthorized') return;
+      if ($('app').hidden) showSignIn(error.message);
+      else $('add-status').textContent = error.message;
     }
   }
 
@@ -200,7 +203,7 @@
       retried.set(doc.id, true);
       toast('Retrying sync of “' + doc.name + '”');
     } catch (error) {
-      if (error.message !== 'unauthorized') toast(error.message);
+      if (error.message !== 'unauthorized') toast(error.message, true);
     }
     refresh();
   }
@@ -212,7 +215,7 @@
       await api(API + '/' + encodeURIComponent(doc.id), { method: 'DELETE' });
       toast('Deleted “' + doc.name + '”');
     } catch (error) {
-      if (error.message !== 'unauthorized') toast(error.message);
+      if (error.message !== 'unauthorized') toast(error.message, true);
     }
     refresh();
   }
