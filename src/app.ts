@@ -6,6 +6,7 @@ import { agentMemoryPlugin } from '../plugins/agent-memory/index.ts';
 import { cachePlugin } from '../plugins/cache/index.ts';
 import { headerAuthPlugin } from '../plugins/header-auth/index.ts';
 import { hmacAuthPlugin } from '../plugins/hmac-auth/index.ts';
+import { kbSyncPlugin } from '../plugins/kb-sync/index.ts';
 import { memoryPlugin } from '../plugins/memory/index.ts';
 import { metricsPlugin } from '../plugins/metrics/index.ts';
 import { storagePlugin } from '../plugins/storage/index.ts';
@@ -22,6 +23,7 @@ export const builtinPlugins: PluginDefinition<any, any>[] = [
   cachePlugin,
   memoryPlugin,
   agentMemoryPlugin,
+  kbSyncPlugin,
   metricsPlugin,
 ];
 
