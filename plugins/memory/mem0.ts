@@ -5,24 +5,19 @@
  * Texts are stored verbatim (`infer: false`: no LLM, one memory per piece, metadata kept), the
  * caller is always the `user_id` entity, the agent goes into metadata only.
  */
-import type { Clock } from '../../src/clock.ts';
-import type { Upstream } from '../../src/resilience.ts';
 import { createHttpClient, type HttpClient, probe } from './http.ts';
-import { createRemoteBackend, type RawMemory, type RemoteAdapter } from './remote.ts';
+import {
+  createRemoteBackend,
+  type HttpBackendOptions,
+  type RawMemory,
+  type RemoteAdapter,
+} from './remote.ts';
 import type { MemoryBackend, Scope } from './types.ts';
 
-export interface Mem0Options {
+export interface Mem0Options extends HttpBackendOptions {
   flavour: 'oss' | 'platform';
   /** Default: http://localhost:8000 (oss) or https://api.mem0.ai (platform). */
   url?: string;
-  apiKey: string;
-  timeoutMs: number;
-  upstream: Upstream;
-  clock: Clock;
-  chunkChars?: number;
-  searchLimitDefault?: number;
-  searchLimitMax?: number;
-  fetch?: typeof fetch;
 }
 
 interface Mem0Item {

@@ -4,23 +4,12 @@
  * Its traps and what we do about each are in docs/memory-backends.md; in short: texts are short and
  * tagged, metadata is read from the user listing, the native summary is only an existence check.
  */
-import type { Clock } from '../../src/clock.ts';
-import type { Upstream } from '../../src/resilience.ts';
 import { createHttpClient, probe } from './http.ts';
-import { createRemoteBackend, type RawMemory } from './remote.ts';
+import { createRemoteBackend, type HttpBackendOptions, type RawMemory } from './remote.ts';
 import type { MemoryBackend, MemoryBackendError, Scope } from './types.ts';
 
-export interface OpenMemoryOptions {
+export interface OpenMemoryOptions extends HttpBackendOptions {
   url: string;
-  apiKey: string;
-  timeoutMs: number;
-  upstream: Upstream;
-  clock: Clock;
-  /** Longest content of one add, tag included; the server keeps 200 characters intact. */
-  chunkChars?: number;
-  searchLimitDefault?: number;
-  searchLimitMax?: number;
-  fetch?: typeof fetch;
 }
 
 interface OmItem {

@@ -4,7 +4,9 @@
  * listing (pieces already stored for this conversation are not sent again), summaries are ours
  * (stored as tagged `user_summary` memories, never the server's own text).
  */
+
 import type { Clock } from '../../src/clock.ts';
+import type { Upstream } from '../../src/resilience.ts';
 import { clampLimit, conversationPieces, pieceKey, splitText } from './chunks.ts';
 import { readTag, refTag, TAG_CHARS } from './tags.ts';
 import {
@@ -40,6 +42,19 @@ export interface RemoteAdapter {
   health(): Promise<BackendHealth>;
   /** False when the server says it does not know the user (OpenMemory 404). */
   userKnown?(scope: Scope): Promise<boolean>;
+}
+
+/** What every HTTP backend is built from (OpenMemory, mem0). */
+export interface HttpBackendOptions {
+  apiKey: string;
+  timeoutMs: number;
+  upstream: Upstream;
+  clock: Clock;
+  /** Longest content of one add, tag included. */
+  chunkChars?: number;
+  searchLimitDefault?: number;
+  searchLimitMax?: number;
+  fetch?: typeof fetch;
 }
 
 export interface RemoteOptions {
