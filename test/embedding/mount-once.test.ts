@@ -8,7 +8,7 @@ import { headerAuthPlugin } from '../../plugins/header-auth/index.ts';
 import { hmacAuthPlugin } from '../../plugins/hmac-auth/index.ts';
 import { memoryPlugin } from '../../plugins/memory/index.ts';
 import { storagePlugin } from '../../plugins/storage/index.ts';
-import { type Embedded, embed } from '../../src/index.ts';
+import { type Embedded, embed, type PluginDefinition } from '../../src/index.ts';
 import { memoryDestination } from '../../src/log.ts';
 import { transcription } from '../agent-memory/payloads.ts';
 import { SECRET, signedPost, tempDir } from './helpers.ts';
@@ -26,7 +26,7 @@ describe('mounting a plugin twice registers it once', () => {
   let dir: string;
   const mounted: Embedded[] = [];
 
-  async function mount(plugins = [agentMemoryPlugin]) {
+  async function mount(plugins: PluginDefinition<any, any>[] = [agentMemoryPlugin]) {
     const embedded = await embed(plugins, {
       available: NEEDED,
       config: {
