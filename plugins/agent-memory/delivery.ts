@@ -133,6 +133,7 @@ export class DeliveryWorker {
     const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
     let envelope: Envelope;
     let memoryId: string | null;
+    const release = this.keepLease(row, log);
     try {
       envelope = parseEnvelope(row.payload);
       const record = conversationRecord(envelope, row.user_id_source, row.received_at);
@@ -146,9 +147,32 @@ export class DeliveryWorker {
       );
     } catch (error) {
       return this.failed(row, error, log);
+    } finally {
+      release();
     }
     this.track(row, envelope);
     return { status: 'delivered', memoryId };
+  }
+
+  /** Renews the claim every third of `leaseMs` until the returned function is called. */
+  private keepLease(row: EventRow, log: Record<string, unknown>): () => void {
+    const { store, owner, clock, config, logger } = this.deps;
+    const timer = setInterval(
+      () => {
+        let kept = false;
+        try {
+          kept = store.renewLease(row.id, owner, clock.now(), config.leaseMs);
+        } catch (error) {
+          logger.warn({ ...log, err: error }, 'delivery lease not renewed');
+        }
+        if (kept) return;
+        clearInterval(timer);
+        logger.warn(log, 'delivery lease lost; the event may be delivered by another worker');
+      },
+      Math.max(1, Math.floor(config.leaseMs / 3)),
+    );
+    (timer as { unref?: () => void }).unref?.();
+    return () => clearInterval(timer);
   }
 
   private failed(row: EventRow, error: unknown, log: Record<string, unknown>): DeliveryOutcome {

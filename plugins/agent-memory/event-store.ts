@@ -114,6 +114,19 @@ export class EventStore {
     );
   }
 
+  /**
+   * Extends a claim that is still ours while its delivery runs; false when the lease was lost. A
+   * delivery may outlast `leaseMs` (slow backend, many pieces): without this, the row would be
+   * claimed again and stored twice at the same time.
+   */
+  renewLease(id: string, owner: string, nowMs: number, leaseMs: number): boolean {
+    const rows = this.db.all<{ id: string }>(sql`
+      UPDATE agent_memory_events SET lease_expires_at = ${nowMs + leaseMs}
+      WHERE id = ${id} AND lease_owner = ${owner} AND status = 'delivering'
+      RETURNING id`);
+    return rows.length === 1;
+  }
+
   /** Marks a claimed row delivered; false when the lease was lost (another worker owns it now). */
   markDelivered(id: string, owner: string, memoryId: string | null, nowMs: number): boolean {
     const rows = this.db.all<{ id: string }>(sql`

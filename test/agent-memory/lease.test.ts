@@ -1,0 +1,76 @@
+/**
+ * A delivery that outlasts its lease (slow backend, many pieces) keeps its claim while it runs:
+ * the worker's next passes do not claim the event again, so no piece is stored twice. Found by
+ * `bun run bench:faults` with slow answers: the inline attempt went on after its lease expired, a
+ * worker pass reclaimed the row, and both attempts stored the conversation at the same time.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { sql } from 'drizzle-orm';
+import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
+import { type Harness, harness } from './harness.ts';
+import { transcription } from './payloads.ts';
+
+let openmemory: OpenMemoryFake;
+let h: Harness | undefined;
+
+beforeAll(async () => {
+  openmemory = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
+});
+afterAll(async () => {
+  await openmemory.close();
+});
+afterEach(async () => {
+  openmemory.faults.clear();
+  await h?.close();
+  h = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('delivery lease', () => {
+  it('is renewed while a slow delivery runs, so the event is not claimed and stored twice', async () => {
+    h = await harness({
+      config: {
+        memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } },
+        agentMemory: { delivery: { inlineBudgetMs: 20, leaseMs: 150, pollIntervalMs: 60000 } },
+      },
+    });
+    // Every add takes 120 ms: the conversation's pieces take several leases to store.
+    openmemory.faults.always({
+      kind: 'delay',
+      ms: 120,
+      match: (m, p) => m === 'POST' && p === '/memory/add',
+    });
+    const body = transcription({
+      conversationId: 'conv_slow',
+      summary: 'The caller asked to move the piano delivery from Tuesday to Thursday morning.',
+      userSays: [
+        'My piano is due on Tuesday but nobody will be home, can it come on Thursday morning instead?',
+        'Also the stairs are narrow, please bring the small trolley and two people for the piano.',
+      ],
+    });
+    const answer = await (await h.postCall(body)).json();
+    expect(answer.status).toBe('queued');
+
+    const reclaimed: number[] = [];
+    const rowOf = () =>
+      h!.core.db.all<{ status: string }>(
+        sql`SELECT status FROM agent_memory_events WHERE conversation_id = 'conv_slow'`,
+      )[0]!;
+    for (let i = 0; i < 40 && rowOf().status === 'delivering'; i++) {
+      await sleep(50);
+      reclaimed.push(await h.service.worker.tick());
+    }
+    await h.service.settled();
+
+    expect(reclaimed.every((n) => n === 0)).toBe(true);
+    expect(reclaimed.length).toBeGreaterThan(5); // the delivery did outlast several leases
+    expect(rowOf().status).toBe('delivered');
+    const keys = [...openmemory.store.memories.values()]
+      .map((m) => m.metadata)
+      .filter((m) => m.conversation_id === 'conv_slow')
+      .map((m) => `${m.kind}:${m.seq}`);
+    expect(keys.length).toBeGreaterThan(2);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
