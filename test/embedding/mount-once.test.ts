@@ -85,4 +85,10 @@ describe('mounting a plugin twice registers it once', () => {
       'storage',
     ]);
   });
+
+  it('refuses a plugin whose needs it was not given, naming the missing one', async () => {
+    await expect(embed([agentMemoryPlugin], { config: { database: { path: ':memory:' } } })).rejects.toThrow(
+      'agent-memory needs hmac-auth: pass its definition in `available`',
+    );
+  });
 });
