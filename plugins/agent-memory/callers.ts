@@ -21,11 +21,15 @@ export class CallerStore {
 
   /** The row for this agent, else the caller's latest row with any agent (greeting not reused). */
   read(userId: string, agentId: string): { row: CallerRow; sameAgent: boolean } | null {
-    const rows = this.db.all<CallerRow>(sql`
-      SELECT * FROM agent_memory_callers WHERE user_id = ${userId}
-      ORDER BY (agent_id = ${agentId}) DESC, updated_at DESC LIMIT 1`);
-    const row = rows[0];
-    return row ? { row, sameAgent: row.agent_id === agentId } : null;
+    // One row per agent the caller spoke to: picked here, as an ORDER BY on an expression made
+    // SQLite build a sorter for every call start (most of this query's cost, even with no row).
+    const rows = this.db.all<CallerRow>(sql`SELECT * FROM agent_memory_callers WHERE user_id = ${userId}`);
+    let row: CallerRow | undefined;
+    for (const candidate of rows) {
+      if (candidate.agent_id === agentId) return { row: candidate, sameAgent: true };
+      if (!row || candidate.updated_at > row.updated_at) row = candidate;
+    }
+    return row ? { row, sameAgent: false } : null;
   }
 
   upsert(row: CallerRow): void {
