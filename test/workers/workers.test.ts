@@ -1,0 +1,187 @@
+// @deno-skip: Deno 2.9 refuses Deno.serve({ reusePort: true }) without --unstable-net, which the WORKERS supervisor does not pass, so both workers exit 70
+/**
+ * Several workers on one host (issue 9): `src/main.ts` with WORKERS=2 as a real process. The
+ * supervisor applies the migrations and starts two workers on one port (reusePort) and one SQLite
+ * file. 200 signed post-calls over HTTP are each stored exactly once in the (fake) OpenMemory, both
+ * workers answer requests (the access lines carry their pid), and SIGTERM stops everything cleanly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { sign } from '../../plugins/hmac-auth/verify.ts';
+import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
+
+const SECRET = 'workers-webhook-secret';
+const OM_KEY = 'workers-om-key';
+const COUNT = 200;
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function body(i: number): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      type: 'post_call_transcription',
+      event_timestamp: Math.floor(Date.now() / 1000),
+      data: {
+        agent_id: 'agent_workers',
+        conversation_id: `conv_workers_${i}`,
+        status: 'done',
+        transcript: [
+          { role: 'agent', message: 'Hello, how can I help?', time_in_call_secs: 0 },
+          {
+            role: 'user',
+            message: `Call ${i}: please check parcel ${1000 + i * 7} for me.`,
+            time_in_call_secs: 3,
+          },
+        ],
+        analysis: { transcript_summary: `Caller ${i} asked about parcel ${1000 + i * 7}.` },
+        conversation_initiation_client_data: {
+          dynamic_variables: { system__caller_id: `+1555${String(i % 50).padStart(7, '0')}` },
+        },
+      },
+    }),
+  );
+}
+
+describe('WORKERS=2 on one host', () => {
+  let openmemory: OpenMemoryFake;
+  let dir: string;
+  let child: ChildProcess;
+  let url: string;
+  const lines: Array<Record<string, any>> = [];
+
+  beforeAll(async () => {
+    openmemory = await startOpenMemoryFake({ apiKey: OM_KEY, queryCacheTtlMs: 0 });
+    dir = await mkdtemp(join(tmpdir(), 'elaoms-workers-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        WORKERS: '2',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_PATH: join(dir, 'elaoms.db'),
+        WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
+        WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
+        ELEVENLABS_WEBHOOK_SECRET: SECRET,
+        MEMORY_BACKEND: 'openmemory',
+        OPENMEMORY_URL: openmemory.url,
+        OPENMEMORY_API_KEY: OM_KEY,
+        AGENT_MEMORY_POLL_INTERVAL_MS: '50',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffer = '';
+    child.stdout!.on('data', (chunk) => {
+      buffer += String(chunk);
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const part of parts) {
+        if (!part.startsWith('{')) continue;
+        try {
+          lines.push(JSON.parse(part));
+        } catch {
+          // a banner line or a partial write
+        }
+      }
+    });
+    child.stderr!.resume();
+    // Both workers have started when each has logged "elaoms started" with its own pid.
+    const deadline = Date.now() + 20_000;
+    while (new Set(lines.filter((l) => l.msg === 'elaoms started').map((l) => l.pid)).size < 2) {
+      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('two workers did not start within 20 s');
+      await sleep(50);
+    }
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await openmemory.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores 200 post-calls exactly once, serves from both workers and stops cleanly', async () => {
+    const statuses: number[] = [];
+    let next = 0;
+    async function lane() {
+      while (next < COUNT) {
+        const raw = body(next++);
+        const response = await fetch(`${url}/webhooks/post-call`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'elevenlabs-signature': await sign(SECRET, raw, Math.floor(Date.now() / 1000)),
+          },
+          body: raw as Uint8Array<ArrayBuffer>,
+        });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, lane));
+    expect(statuses.filter((s) => s === 200).length).toBe(COUNT);
+
+    // Every conversation delivered: its rows say so, and each piece is in the backend once.
+    const db = new DatabaseSync(join(dir, 'elaoms.db'), { readOnly: true });
+    const pending = () =>
+      Number(
+        (
+          db.prepare(`SELECT COUNT(*) AS n FROM agent_memory_events WHERE status != 'delivered'`).get() as {
+            n: number;
+          }
+        ).n,
+      );
+    const deadline = Date.now() + 10_000;
+    while (pending() > 0 && Date.now() < deadline) await sleep(50);
+    const delivered = db
+      .prepare(
+        `SELECT COUNT(DISTINCT conversation_id) AS n FROM agent_memory_events WHERE status = 'delivered'`,
+      )
+      .get() as { n: number };
+    const left = pending();
+    db.close();
+    expect(left).toBe(0);
+    expect(Number(delivered.n)).toBe(COUNT);
+
+    const keys = [...openmemory.store.memories.values()]
+      .map((m) => m.metadata)
+      .filter((m) => typeof m.conversation_id === 'string')
+      .map((m) => `${m.conversation_id}/${m.kind}/${m.seq}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(keys.map((k) => k.split('/')[0])).size).toBe(COUNT);
+
+    // Both workers answered post-calls (one access line per request, with the worker's pid).
+    const servedBy = new Set(
+      lines.filter((l) => l.msg === 'request' && l.path === '/webhooks/post-call').map((l) => l.pid),
+    );
+    expect(servedBy.size).toBe(2);
+    expect(servedBy.has(child.pid)).toBe(false);
+
+    // SIGTERM to the supervisor reaches both workers; each stops gracefully, and the supervisor exits 0.
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const stopped = new Set(lines.filter((l) => l.msg === 'elaoms stopped').map((l) => l.pid));
+    for (const pid of servedBy) expect(stopped.has(pid)).toBe(true);
+  }, 30_000);
+});
