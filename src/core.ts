@@ -3,6 +3,7 @@
  * Elysia's onStart/onStop do not fire under Deno.serve or app.handle, so background work
  * starts and stops here, explicitly.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cors } from '@elysiajs/cors';
 import { openapi } from '@elysiajs/openapi';
@@ -30,6 +31,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createRegistry } from './metrics.ts';
 import type { PluginContext, PluginDefinition, PluginInstance } from './plugin.ts';
 import { connectRedis } from './redis.ts';
+import { rememberPeer } from './runtime.ts';
 import { VERSION } from './version.ts';
 
 export const CORE_MIGRATIONS = fileURLToPath(new URL('../drizzle/core', import.meta.url));
@@ -146,9 +148,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const instanceId = `${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
 
   const app: AnyElysia = options.embedded
-    ? new Elysia({ name: 'elaoms/embedded', seed: ordered.map((p) => p.name) }).use(
-        errorHandling(logger, 'scoped'),
-      )
+    ? embeddedApp(ordered, config, logger)
     : rootApp(ordered, logger, clientIp, metrics, config.server.corsOrigins);
 
   for (const def of ordered) {
@@ -217,6 +217,23 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
   return core;
+}
+
+/**
+ * The app a host mounts: our error mapping on our routes only, and the peer address taken from the
+ * host's server (Elysia's `server.requestIP`) so per-IP limits work there too. The seed includes the
+ * config, so two mounts with different config are both kept while a repeated mount is not.
+ */
+function embeddedApp(ordered: PluginDefinition<any, any>[], config: Record<string, unknown>, logger: Logger) {
+  const seed = createHash('sha256')
+    .update(JSON.stringify([ordered.map((p) => p.name), config]))
+    .digest('hex');
+  return new Elysia({ name: 'elaoms/embedded', seed })
+    .onRequest(function recordPeer({ request, server }) {
+      const address = server?.requestIP?.(request)?.address;
+      if (address) rememberPeer(request, address);
+    })
+    .use(errorHandling(logger, 'scoped'));
 }
 
 function rootApp(

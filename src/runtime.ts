@@ -45,6 +45,11 @@ export interface RunningServer {
 
 const peerAddress = new WeakMap<Request, string>();
 
+/** Records the socket address of a request served by someone else's server (embedding). */
+export function rememberPeer(request: Request, address: string): void {
+  if (!peerAddress.has(request)) peerAddress.set(request, address);
+}
+
 /** The address of the socket the request came from, as the runtime reports it. */
 export function socketAddress(request: Request): string | undefined {
   return peerAddress.get(request);
