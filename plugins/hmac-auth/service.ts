@@ -141,8 +141,12 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
       logger.warn({ ...scope, client_ip: ip, limit: error.limit }, 'webhook body over its size limit');
       return { ok: false, error: tooLarge() };
     }
-    const quarantineId = await hold(raw, request, ip, requestId);
-    const verdict = await verifier(request.headers.get(SIGNATURE_HEADER), raw, clock.now());
+    const header = request.headers.get(SIGNATURE_HEADER);
+    // Only bodies whose header and time window pass are quarantined: an anonymous client sending
+    // unsigned or stale requests must not be able to fill the quarantine folder.
+    const screened = verifier.screen(header, clock.now());
+    const quarantineId = screened ? null : await hold(raw, request, ip, requestId);
+    const verdict = screened ?? (await verifier(header, raw, clock.now()));
     const age = verdict.ok ? Math.round(verdict.ageSeconds * 1000) / 1000 : undefined;
     checks.inc({ result: verdict.ok ? 'valid' : verdict.reason });
     const fields = { ...scope, client_ip: ip, timestamp_age_s: age, bytes: raw.byteLength };

@@ -43,7 +43,13 @@ export interface Rejected {
 export type Verdict = Accepted | Rejected;
 
 /** Checks a signature header against the raw body at a given time (`nowMs`, unix milliseconds). */
-export type Verifier = (header: string | null, raw: Uint8Array, nowMs: number) => Promise<Verdict>;
+export type Verifier = ((header: string | null, raw: Uint8Array, nowMs: number) => Promise<Verdict>) & {
+  /**
+   * The checks that need no body and no HMAC (header present, well-formed, timestamp window):
+   * the refusal, or null when the request is worth reading and quarantining.
+   */
+  screen(header: string | null, nowMs: number): Rejected | null;
+};
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
@@ -96,14 +102,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // construction; `await keys` in verify() still rethrows it, as an internal error, not a 401.
   keys.catch(() => {});
 
-  return async function verify(header, raw, nowMs) {
+  function screen(header: string | null, nowMs: number): Rejected | null {
     if (header === null || header.trim() === '') return reject('missing');
     const parsed = parseSignatureHeader(header);
     if (!parsed) return reject('format');
-
     const signedMs = parsed.timestamp * 1000;
     if (signedMs < nowMs - toleranceMs) return reject('too_old');
     if (signedMs > nowMs + futureMs) return reject('too_new');
+    return null;
+  }
+
+  async function verify(header: string | null, raw: Uint8Array, nowMs: number): Promise<Verdict> {
+    const refused = screen(header, nowMs);
+    if (refused) return refused;
+    const parsed = parseSignatureHeader(header!)!;
+    const signedMs = parsed.timestamp * 1000;
 
     const imported = await keys;
     const message = signedMessage(parsed.timestampText, raw);
@@ -116,7 +129,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (secretIndex < 0) return reject('mismatch');
     return { ok: true, timestamp: parsed.timestamp, ageSeconds: (nowMs - signedMs) / 1000, secretIndex };
-  };
+  }
+
+  return Object.assign(verify, { screen });
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HmacAuthService, QuarantineHook } from '../../plugins/hmac-auth/index.ts';
-import { type SignedCore, signedBody, signedCore, TRANSCRIPT } from './helpers.ts';
+import { NOW_SEC, type SignedCore, signedBody, signedCore, TRANSCRIPT } from './helpers.ts';
 
 /** A tiny quarantine on disk: held bodies in `held/`, released ones moved to `accepted/` or `rejected/`. */
 function diskQuarantine(root: string): QuarantineHook {
@@ -55,10 +55,24 @@ describe('hmac-auth quarantine hook', () => {
   it('moves a forged body to rejected with its reason', async () => {
     const { text } = await signedBody(TRANSCRIPT);
     const response = await app.post('/webhooks/post-call', text, {
-      'elevenlabs-signature': `t=1,v0=${'a'.repeat(64)}`,
+      'elevenlabs-signature': `t=${NOW_SEC},v0=${'a'.repeat(64)}`,
     });
     expect(response.status).toBe(401);
-    expect((await readdir(join(root, 'rejected'))).some((f) => f.endsWith('-too_old'))).toBe(true);
+    expect((await readdir(join(root, 'rejected'))).some((f) => f.endsWith('-mismatch'))).toBe(true);
+  });
+
+  it('never writes a body whose header is missing, malformed or outside the time window', async () => {
+    const before = (await readdir(join(root, 'held'))).length;
+    const { text } = await signedBody(TRANSCRIPT);
+    for (const header of [undefined, 'garbage', `t=1,v0=${'a'.repeat(64)}`]) {
+      const response = await app.post(
+        '/webhooks/post-call',
+        text,
+        header ? { 'elevenlabs-signature': header } : {},
+      );
+      expect(response.status).toBe(401);
+    }
+    expect((await readdir(join(root, 'held'))).length).toBe(before);
   });
 
   it('goes on when the quarantine fails, and reports it', async () => {
