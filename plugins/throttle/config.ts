@@ -22,7 +22,7 @@ export const ThrottleConfig = Type.Object(
       description: 'Length of a rate-limit window in seconds (the limits are per minute by default).',
     }),
     paths: Type.Array(Type.String({ pattern: '^/' }), {
-      default: ['/webhooks/', '/admin/'],
+      default: ['/webhooks/', '/api/', '/metrics', '/admin/'],
       env: 'THROTTLE_PATHS',
       description: 'Path prefixes the limits and IP throttling apply to (comma-separated).',
     }),
