@@ -10,7 +10,7 @@ import type { Logger } from '../../src/log.ts';
 import { backoffDelay, isTransient } from '../../src/resilience.ts';
 import type { AgentMemoryConfig } from './config.ts';
 import { conversationRecord } from './conversation.ts';
-import type { EventRow, EventStore } from './event-store.ts';
+import type { EventMeta, EventStore } from './event-store.ts';
 import type { MemoryBackend } from './memory.ts';
 import { type Envelope, parseEnvelope } from './payload.ts';
 
@@ -29,7 +29,7 @@ export interface DeliveryDeps {
   owner: string;
   config: AgentMemoryConfig['delivery'];
   /** After a delivery (summary, greeting). Runs in the background; its errors are logged. */
-  afterDelivery?: (row: EventRow, envelope: Envelope) => Promise<void>;
+  afterDelivery?: (row: EventMeta, envelope: Envelope) => Promise<void>;
   random?: () => number;
 }
 
@@ -58,12 +58,12 @@ export class DeliveryWorker {
 
   constructor(private readonly deps: DeliveryDeps) {}
 
-  /** Claims the event `id` now (right after its commit) and delivers it. */
-  async deliverNow(id: string): Promise<DeliveryOutcome> {
+  /** Claims the event `id` now (right after its commit) and delivers it; `envelope` is its parsed payload. */
+  async deliverNow(id: string, envelope: Envelope): Promise<DeliveryOutcome> {
     const { store, owner, clock, config } = this.deps;
     const row = store.claimOne(id, owner, clock.now(), config.leaseMs);
     if (!row) return { status: 'busy' };
-    return this.deliver(row);
+    return this.deliver(row, envelope);
   }
 
   /** One pass: claims due rows (at most batchSize) and delivers them. Returns how many it claimed. */
@@ -128,14 +128,15 @@ export class DeliveryWorker {
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  private async deliver(row: EventRow): Promise<DeliveryOutcome> {
+  /** Delivers a claimed row; its payload is parsed here unless the caller already has `parsed`. */
+  private async deliver(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
     const { store, owner, clock, logger } = this.deps;
     const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
     let envelope: Envelope;
     let memoryId: string | null;
     const release = this.keepLease(row, log);
     try {
-      envelope = parseEnvelope(row.payload);
+      envelope = parsed ?? parseEnvelope(row.payload ?? '');
       const record = conversationRecord(envelope, row.user_id_source, row.received_at);
       const scope = { userId: row.user_id, ...(row.agent_id ? { agentId: row.agent_id } : {}) };
       const { ids } = await this.deps.backend().storeConversation(scope, record);
@@ -155,7 +156,7 @@ export class DeliveryWorker {
   }
 
   /** Renews the claim every third of `leaseMs` until the returned function is called. */
-  private keepLease(row: EventRow, log: Record<string, unknown>): () => void {
+  private keepLease(row: EventMeta, log: Record<string, unknown>): () => void {
     const { store, owner, clock, config, logger } = this.deps;
     const timer = setInterval(
       () => {
@@ -175,7 +176,7 @@ export class DeliveryWorker {
     return () => clearInterval(timer);
   }
 
-  private failed(row: EventRow, error: unknown, log: Record<string, unknown>): DeliveryOutcome {
+  private failed(row: EventMeta, error: unknown, log: Record<string, unknown>): DeliveryOutcome {
     const { store, owner, clock, logger, config } = this.deps;
     const reason = describe(error);
     if (isPermanent(error)) {
@@ -190,7 +191,7 @@ export class DeliveryWorker {
     return { status: 'queued', error: reason };
   }
 
-  private track(row: EventRow, envelope: Envelope): void {
+  private track(row: EventMeta, envelope: Envelope): void {
     const after = this.deps.afterDelivery;
     if (!after) return;
     const work = after(row, envelope)

@@ -44,9 +44,17 @@ export interface NewEvent {
   status: 'pending' | 'skipped';
 }
 
+/** A row without its payload (what the request path needs back from a write). */
+export type EventMeta = Omit<EventRow, 'payload'>;
+
+/** Every column but `payload`: RETURNING * shipped the whole body back on every write. */
+const META_COLUMNS = sql.raw(`id, dedup_key, type, conversation_id, user_id, user_id_source, agent_id,
+  event_timestamp, received_at, status, attempts, next_attempt_at, lease_owner, lease_expires_at,
+  last_error, memory_id, delivered_at`);
+
 /** The outcome of {@link EventStore.insert}: the row, and whether it was already there. */
 export interface Inserted {
-  row: EventRow;
+  row: EventMeta;
   duplicate: boolean;
 }
 
@@ -59,17 +67,17 @@ export class EventStore {
   /** Commits the event, or returns the existing row with the same dedup key. */
   insert(event: NewEvent, nowMs: number): Inserted {
     return transaction(this.db, () => {
-      const inserted = this.db.all<EventRow>(sql`
+      const inserted = this.db.all<EventMeta>(sql`
         INSERT INTO agent_memory_events (id, dedup_key, type, conversation_id, user_id, user_id_source,
           agent_id, event_timestamp, received_at, status, attempts, next_attempt_at, payload)
         VALUES (${crypto.randomUUID()}, ${event.dedupKey}, ${event.type}, ${event.conversationId},
           ${event.userId}, ${event.userIdSource}, ${event.agentId ?? null}, ${event.eventTimestamp ?? null},
           ${nowMs}, ${event.status}, 0, ${nowMs}, ${event.payload})
         ON CONFLICT(dedup_key) DO NOTHING
-        RETURNING *`);
+        RETURNING ${META_COLUMNS}`);
       if (inserted[0]) return { row: inserted[0], duplicate: false };
-      const existing = this.db.all<EventRow>(
-        sql`SELECT * FROM agent_memory_events WHERE dedup_key = ${event.dedupKey}`,
+      const existing = this.db.all<EventMeta>(
+        sql`SELECT ${META_COLUMNS} FROM agent_memory_events WHERE dedup_key = ${event.dedupKey}`,
       );
       return { row: existing[0]!, duplicate: true };
     });
@@ -87,14 +95,14 @@ export class EventStore {
       ORDER BY received_at LIMIT 1`)[0];
   }
 
-  /** Claims one pending row (inline delivery right after the commit). */
-  claimOne(id: string, owner: string, nowMs: number, leaseMs: number): EventRow | undefined {
-    return this.db.all<EventRow>(sql`
+  /** Claims one pending row (inline delivery right after the commit; the caller has the payload). */
+  claimOne(id: string, owner: string, nowMs: number, leaseMs: number): EventMeta | undefined {
+    return this.db.all<EventMeta>(sql`
       UPDATE agent_memory_events
       SET status = 'delivering', attempts = attempts + 1, lease_owner = ${owner},
           lease_expires_at = ${nowMs + leaseMs}
       WHERE id = ${id} AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at <= ${nowMs}))
-      RETURNING *`)[0];
+      RETURNING ${META_COLUMNS}`)[0];
   }
 
   /** Claims up to `limit` due rows: pending and due, or delivering with an expired lease. */

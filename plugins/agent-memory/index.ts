@@ -99,6 +99,7 @@ export const agentMemoryPlugin = definePlugin({
           const signed = (context as unknown as { signed: SignedWebhook }).signed;
           const answer = await service.postCall({
             raw: signed.raw,
+            json: signed.json,
             quarantineId: signed.quarantineId,
             requestId: context.request.headers.get('x-request-id') ?? undefined,
           });

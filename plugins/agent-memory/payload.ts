@@ -39,13 +39,19 @@ function nonEmpty(value: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-/** Parses the raw bytes (already verified) into an envelope, or throws {@link InvalidPayloadError}. */
-export function parseEnvelope(raw: Uint8Array | string): Envelope {
+/**
+ * Parses the raw bytes (already verified) into an envelope, or throws {@link InvalidPayloadError}.
+ * `{ parsed }` is a body already parsed from those bytes (hmac-auth's), so a request parses once.
+ */
+export function parseEnvelope(raw: Uint8Array | string | { parsed: unknown }): Envelope {
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
-  } catch {
-    throw new InvalidPayloadError('Invalid JSON payload');
+  if (typeof raw === 'object' && !(raw instanceof Uint8Array)) parsed = raw.parsed;
+  else {
+    try {
+      parsed = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
+    } catch {
+      throw new InvalidPayloadError('Invalid JSON payload');
+    }
   }
   if (!isObject(parsed)) throw new InvalidPayloadError('Invalid JSON payload');
   const type = nonEmpty(parsed.type);

@@ -34,6 +34,8 @@ export interface PostCallDeps {
 
 export interface PostCallInput {
   raw: Uint8Array;
+  /** The body already parsed from `raw` (hmac-auth parses it once); parsed here when absent. */
+  json?: unknown;
   requestId?: string;
   quarantineId?: string | null;
 }
@@ -50,7 +52,7 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
   const started = performance.now();
   let envelope: Envelope;
   try {
-    envelope = parseEnvelope(input.raw);
+    envelope = parseEnvelope(input.json === undefined ? input.raw : { parsed: input.json });
   } catch (error) {
     if (error instanceof InvalidPayloadError) return { status: 400, body: { detail: error.detail } };
     throw error;
@@ -103,7 +105,7 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
     return { status: 200, body: { status: 'received', event_id: row.id } };
   }
 
-  const outcome = await deliverWithin(deps, row.id);
+  const outcome = await deliverWithin(deps, row.id, envelope);
   log.info(
     { event_id: row.id, result: outcome.status, ms: Math.round(performance.now() - started) },
     'post-call processed',
@@ -117,13 +119,13 @@ type Outcome =
   | { status: 'queued' | 'dead' | 'timeout' | 'busy' };
 
 /** Tries the backend for at most `inlineBudgetMs`; the delivery goes on in the background after. */
-async function deliverWithin(deps: PostCallDeps, eventId: string): Promise<Outcome> {
+async function deliverWithin(deps: PostCallDeps, eventId: string, envelope: Envelope): Promise<Outcome> {
   if (deps.inlineBudgetMs <= 0) return { status: 'timeout' };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ status: 'timeout' }), deps.inlineBudgetMs);
   });
-  const attempt = deps.worker.deliverNow(eventId).catch((error): Outcome => {
+  const attempt = deps.worker.deliverNow(eventId, envelope).catch((error): Outcome => {
     deps.logger.error({ err: error, event_id: eventId }, 'inline delivery failed');
     return { status: 'queued' };
   });

@@ -15,7 +15,7 @@ import { CallerStore } from './callers.ts';
 import type { AgentMemoryConfig } from './config.ts';
 import { transcriptText, turnsOf } from './conversation.ts';
 import { DeliveryWorker } from './delivery.ts';
-import { type EventRow, EventStore } from './event-store.ts';
+import { type EventMeta, EventStore } from './event-store.ts';
 import { createFiles } from './files.ts';
 import { conversationFacts, summarize } from './greeting.ts';
 import { llmSummary } from './llm.ts';
@@ -90,7 +90,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   const files = createFiles({ storage: deps.storage, cache: deps.cache, events, logger });
 
   /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
-  async function updateCaller(row: EventRow, envelope: Envelope): Promise<void> {
+  async function updateCaller(row: EventMeta, envelope: Envelope): Promise<void> {
     const history = events.recentDelivered(row.user_id, row.agent_id, HISTORY).map((r) => {
       const at = r.event_timestamp ? r.event_timestamp * 1000 : r.received_at;
       return conversationFacts(r.conversation_id, at, parseEnvelope(r.payload).data);
