@@ -102,7 +102,7 @@ export const commands: Record<string, CliCommand> = {
     usage: 'keygen',
     summary: 'Print a new Fernet key for ENCRYPTION_KEY.',
     async run(_args, io) {
-      const { generateKey } = await import('../plugins/storage/fernet.ts');
+      const { generateKey } = await import('../plugins/storage/index.ts');
       io.out(`${generateKey()}\n`);
       return 0;
     },

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createApp } from './app.ts';
 import { ConfigError } from './config/index.ts';
 import type { Core } from './core.ts';
-import { onShutdownSignal } from './runtime.ts';
+import { onShutdownSignal, selfCommand } from './runtime.ts';
 import { banner, serveCore } from './server.ts';
 
 async function build(): Promise<Core> {
@@ -23,7 +23,15 @@ async function build(): Promise<Core> {
 }
 
 async function serveHere(core: Core) {
-  const served = await serveCore(core);
+  let served: Awaited<ReturnType<typeof serveCore>>;
+  try {
+    served = await serveCore(core);
+  } catch (error) {
+    const { host, port } = core.config.server;
+    console.error(`cannot listen on ${host}:${port} (HOST/PORT): ${(error as Error).message}`);
+    await core.stop();
+    process.exit(2);
+  }
   const worker = process.env.ELAOMS_WORKER;
   if (!worker || worker === '1') console.log(banner(core, served.server.url));
   onShutdownSignal((signal) => {
@@ -42,18 +50,23 @@ function superviseWorkers(core: Core) {
   const count = core.config.server.workers;
   const children: ChildProcess[] = [];
   for (let i = 1; i <= count; i++) {
-    const child = spawn(process.execPath, process.argv.slice(1), {
+    const [command, ...args] = selfCommand(process.argv.slice(2));
+    const child = spawn(command!, args, {
       env: { ...process.env, ELAOMS_WORKER: String(i) },
       stdio: 'inherit',
     });
     children.push(child);
   }
   let alive = count;
+  let failed = false;
   for (const child of children) {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       alive -= 1;
-      if (code && code !== 0) core.logger.error({ pid: child.pid, code }, 'worker exited');
-      if (alive === 0) process.exit(0);
+      if (code !== 0 && signal === null) {
+        failed = true;
+        core.logger.error({ worker_pid: child.pid, code }, 'worker exited');
+      }
+      if (alive === 0) process.exit(failed ? 1 : 0);
     });
   }
   onShutdownSignal((signal) => {
@@ -63,6 +76,12 @@ function superviseWorkers(core: Core) {
 }
 
 const core = await build();
+if (core.config.server.workers > 1 && core.config.server.port === 0) {
+  console.error(
+    'server.workers > 1 needs a fixed port (PORT): with 0 each worker would take its own random port',
+  );
+  process.exit(2);
+}
 if (core.config.server.workers > 1 && !process.env.ELAOMS_WORKER) {
   await core.stop();
   superviseWorkers(core);

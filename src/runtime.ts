@@ -111,6 +111,16 @@ function displayHost(hostname: string): string {
   return hostname.includes(':') ? `[${hostname}]` : hostname;
 }
 
+/**
+ * The command line that starts this entry point again with `args` (worker processes). Deno needs
+ * its permissions and --unstable-net (for reusePort) spelled out; Bun and Node just rerun the script.
+ */
+export function selfCommand(args: string[]): string[] {
+  const script = process.argv[1]!;
+  if (runtimeName === 'deno') return [Deno.execPath(), 'run', '-A', '--unstable-net', script, ...args];
+  return [process.execPath, script, ...args];
+}
+
 /** Registers handlers for SIGTERM and SIGINT. */
 export function onShutdownSignal(handler: (signal: string) => void): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => handler(signal));

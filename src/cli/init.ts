@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKey } from '../../plugins/storage/fernet.ts';
+import { generateKey } from '../../plugins/storage/index.ts';
 
 function token(bytes = 24): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));

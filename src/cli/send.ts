@@ -4,7 +4,7 @@
  * so the wiring can be tested without a phone call. `--file` sends a saved payload, re-signed.
  */
 import { readFile } from 'node:fs/promises';
-import { sign } from '../../plugins/hmac-auth/verify.ts';
+import { sign } from '../../plugins/hmac-auth/index.ts';
 import { sampleClientData, samplePostCall, sampleSearch } from './samples.ts';
 
 export interface SendOptions {

@@ -215,7 +215,9 @@ export function describe(schema: TSchema): string {
       return 'true or false';
     case 'string':
       if (schema.enum) return `one of ${schema.enum.join(', ')}`;
-      if (schema.format === 'uri') return 'a URL such as http://host:port';
+      if (schema.pattern === '^https?://') return 'a URL such as http://host:port';
+      if (schema.pattern === '^rediss?://') return 'a URL such as redis://host:6379';
+      if (schema.pattern) return `a string matching /${schema.pattern}/`;
       if (schema.minLength) return `a non-empty string`;
       return 'a string';
     case 'array':

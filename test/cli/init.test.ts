@@ -47,6 +47,9 @@ describe('elaoms init', () => {
     expect(run.out).toContain('https://memory.example.com/webhooks/search-data');
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
     const env = parseEnv(await readFile(join(dir, '.env'), 'utf8'));
+    // No placeholder may act as a secret: the post-call route stays closed until a real one is set.
+    expect(env.ELEVENLABS_WEBHOOK_SECRET).toBeUndefined();
+    expect(env.ELEVENLABS_API_KEY).toBeUndefined();
     expect(env.WEBHOOK_API_KEYS).toMatch(/^elevenlabs:[\w-]{32}$/);
     expect(env.ADMIN_API_KEYS).toMatch(/^admin:[\w-]{32}$/);
     expect(run.out).toContain(env.WEBHOOK_API_KEYS!.split(':')[1]!);
