@@ -113,9 +113,8 @@ describe('remote memory clients under faults', () => {
     for (let i = 0; i < 3; i++) await failure(backend.search(ALICE, `q${i}`));
     expect(upstream.state()).toBe('open');
     const seen = fake.requests.length;
-    const started = performance.now();
+    // Failing fast is shown by no request reaching the server, not by a stopwatch.
     const fast = await failure(backend.search(ALICE, 'again'));
-    expect(performance.now() - started).toBeLessThan(50);
     expect(fast.message).toContain('circuit open');
     expect(fast.permanent).toBe(false);
     expect(fake.requests.length).toBe(seen);

@@ -40,3 +40,24 @@ describe('/metrics', () => {
     await core.stop();
   });
 });
+
+describe('metrics mounted alone', () => {
+  it('serves /metrics inside a host Elysia app that keeps its own routes', async () => {
+    const { Elysia } = await import('elysia');
+    const { metrics } = await import('../../plugins/metrics/index.ts');
+    const host = new Elysia()
+      .get('/host', () => 'host ok')
+      .use(
+        await metrics({
+          config: { database: { path: ':memory:' }, headerAuth: { adminKeys: ['ops:metrics-admin-key'] } },
+        }),
+      );
+    expect(await (await host.handle(new Request('http://localhost/host'))).text()).toBe('host ok');
+    expect((await host.handle(new Request('http://localhost/metrics'))).status).toBe(401);
+    const response = await host.handle(
+      new Request('http://localhost/metrics', { headers: { authorization: 'Bearer metrics-admin-key' } }),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('elaoms_process_cpu_seconds_total');
+  });
+});
