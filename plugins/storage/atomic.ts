@@ -106,6 +106,25 @@ export async function writeFileAtomic(
 }
 
 /**
+ * Moves the file `from` to `to` by one rename (atomic; same filesystem only, EXDEV otherwise),
+ * creating missing parent directories with `dirMode`, then fsyncs the target directory. For bytes
+ * already written and fsynced elsewhere, this is a write without writing them again.
+ */
+export async function moveFileAtomic(
+  from: string,
+  to: string,
+  options: AtomicWriteOptions = {},
+): Promise<{ path: string; warnings: AtomicWarning[] }> {
+  const target = resolve(to);
+  const dir = dirname(target);
+  const warnings: AtomicWarning[] = [];
+  await makeDirs(dir, options.dirMode ?? DEFAULT_DIR_MODE, warnings);
+  await rename(from, target);
+  await syncDir(dir, warnings);
+  return { path: target, warnings };
+}
+
+/**
  * Creates `dir` and its missing parents, setting `dirMode` exactly (not masked by the umask) on each
  * level it created; chmod problems go to `warnings`. Existing directories are left alone.
  */

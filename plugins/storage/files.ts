@@ -3,9 +3,9 @@
  * (decrypting), verify (checksum) and erase. A failed save is logged and counted and returns null;
  * it never throws (NFR-1.2, ERR-3.1).
  */
-import { lstat, readFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type AtomicWarning, writeFileAtomic } from './atomic.ts';
+import { type AtomicWarning, moveFileAtomic, writeFileAtomic } from './atomic.ts';
 import {
   errorText,
   fromDisk,
@@ -42,6 +42,12 @@ export interface SaveInput extends PayloadIds {
   /** The plaintext: JSON bytes, or the MP3 already decoded from base64. */
   body: Uint8Array;
   ext: PayloadExt;
+  /**
+   * A file (same filesystem, already fsynced) holding exactly the bytes this save would write: it
+   * is renamed into place instead (the quarantined copy of a verified body). Written anew if the
+   * rename fails.
+   */
+  from?: string;
 }
 
 /** Where a payload went. */
@@ -70,14 +76,18 @@ export async function saveFile(
   const warnings: AtomicWarning[] = [];
   let path: string | undefined;
   let written = false;
+  let from: string | undefined;
   try {
     const dir = await ensureInside(config.path, payloadDir(deps, input), config.dirMode, warnings);
     path = await freeName(dir, input, input.ext, deps.clock.now());
     const onDisk = await toDisk(deps, input.body);
     const createdAt = deps.clock.now();
-    await writeFileAtomic(path, onDisk, { mode: config.fileMode, dirMode: config.dirMode }).then((r) => {
-      warnings.push(...r.warnings);
-    });
+    const modes = { mode: config.fileMode, dirMode: config.dirMode };
+    const moved = input.from ? await moveFileAtomic(input.from, path, modes).catch(() => null) : null;
+    if (moved) {
+      warnings.push(...moved.warnings);
+      from = input.from;
+    } else warnings.push(...(await writeFileAtomic(path, onDisk, modes)).warnings);
     written = true;
     const sidecar = {
       webhook_type: input.webhookType,
@@ -129,7 +139,9 @@ export async function saveFile(
     );
     return { id: row.id, path, bytes: onDisk.length, encrypted: config.encryptionEnabled };
   } catch (error) {
-    if (written && path) await removeQuietly(path, sidecarOf(path));
+    // A moved file goes back where it came from (the held copy stays); a written one is removed.
+    if (written && path && from) await rename(path, from).catch(() => {});
+    if (written && path) await removeQuietly(from ? sidecarOf(path) : path, sidecarOf(path));
     logWarnings(logger, warnings);
     noteFailure(deps, state, 'save', error);
     const escaped = error instanceof PathEscapeError;

@@ -55,6 +55,11 @@ export interface QuarantineStore {
   promote(id: string, target: PromoteInput): Promise<SaveResult | null>;
   /** Removes a held body without storing it (e.g. the handler stored the payload itself). */
   drop(id: string): Promise<void>;
+  /**
+   * The path of the held copy when it passed and its bytes on disk are exactly `body` as a payload
+   * file would hold them (no encryption on either side), so a save can rename it into place.
+   */
+  sameBytesAs(id: string, body: Uint8Array): string | undefined;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -145,7 +150,9 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
         return null;
       }
     }
-    const saved = await saveFile(deps, state, { ...target, body, validated: true });
+    // Unencrypted on both sides, the held file already holds the payload's bytes: move it.
+    const from = !target.body && !row.encrypted && !config.encryptionEnabled ? row.path : undefined;
+    const saved = await saveFile(deps, state, { ...target, body, validated: true, from });
     if (saved) {
       await drop(id);
       state.quarantine.promoted++;
@@ -172,5 +179,12 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     deleteFileRows(deps.db, [row.id]);
   }
 
-  return { hold, release, promote, drop };
+  function sameBytesAs(id: string, body: Uint8Array): string | undefined {
+    const path = pathOf(id);
+    const row = path ? fileByPath(deps.db, path) : undefined;
+    if (row?.status !== 'passed' || row.encrypted || config.encryptionEnabled) return undefined;
+    return row.plainSize === body.length && row.sha256 === sha256Hex(body) ? row.path : undefined;
+  }
+
+  return { hold, release, promote, drop, sameBytesAs };
 }

@@ -30,7 +30,7 @@ import type { StoredFileRow, SweepRow } from './schema.ts';
 import { createSweeper, type SweepStats } from './sweeper.ts';
 
 /** A save that may consume a quarantined copy of the same body. */
-export interface StorageSaveInput extends SaveInput {
+export interface StorageSaveInput extends Omit<SaveInput, 'from'> {
   /** The quarantine id hmac-auth got for this request; its copy is removed once the payload is stored. */
   quarantineId?: string;
 }
@@ -97,7 +97,9 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
   const service: StorageService = {
     async save(input) {
       const { quarantineId, ...rest } = input;
-      const saved = await saveFile(deps, state, rest);
+      // The verified body's held copy is renamed into place rather than written a second time.
+      const from = quarantineId ? quarantine.sameBytesAs(quarantineId, rest.body) : undefined;
+      const saved = await saveFile(deps, state, from ? { ...rest, from } : rest);
       if (saved && quarantineId) await quarantine.drop(quarantineId);
       sweeper.noteRequest();
       return saved;

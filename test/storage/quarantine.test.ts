@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'bun:test';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QuarantineHook } from '../../plugins/hmac-auth/index.ts';
 import { sameBytes } from './bytes.ts';
@@ -76,6 +76,33 @@ describe('quarantine (SEC-6)', () => {
     await h.service.save({ ...target, validated: true, body: transcription('conv_q'), quarantineId: id! });
     expect(await walk(h.quarantine)).toEqual([]);
     expect(h.service.list().length).toBe(1);
+  });
+
+  it('moves the held file itself into place when its bytes are the payload (same inode, mode kept)', async () => {
+    h = await storageHarness();
+    const raw = transcription('conv_q');
+    const id = await h.service.quarantine.hold(raw);
+    const held = await stat(join(h.quarantine, `${id}.body`));
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
+    const saved = await h.service.save({ ...target, validated: true, body: raw, quarantineId: id! });
+    const stored = await stat(saved!.path);
+    expect(stored.ino).toBe(held.ino);
+    expect(stored.mode & 0o777).toBe(held.mode & 0o777);
+    expect(sameBytes(new Uint8Array(await readFile(saved!.path)), raw)).toBe(true);
+    expect(await walk(h.quarantine)).toEqual([]);
+    expect(h.service.list()).toMatchObject([{ path: saved!.path, quarantined: false, validated: true }]);
+  });
+
+  it('writes the payload anew when the held bytes differ from it (and still drops the held copy)', async () => {
+    h = await storageHarness();
+    const id = await h.service.quarantine.hold(transcription('other'));
+    const held = await stat(join(h.quarantine, `${id}.body`));
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
+    const body = transcription('conv_q');
+    const saved = await h.service.save({ ...target, validated: true, body, quarantineId: id! });
+    expect((await stat(saved!.path)).ino).not.toBe(held.ino);
+    expect(sameBytes(new Uint8Array(await readFile(saved!.path)), body)).toBe(true);
+    expect(await walk(h.quarantine)).toEqual([]);
   });
 
   it('leaves a failing body in quarantine and counts it', async () => {
