@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startElevenLabsFake } from '../test/fakes/elevenlabs.ts';
 import { type LoadResult, runLoad } from './load.ts';
 import { type Child, startChild } from './process.ts';
 import { clientDataRequest, postCallRequest, SECRET, searchRequest, TOOL_KEY } from './requests.ts';
@@ -15,6 +16,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const MEMORY_SIZES = (process.env.BENCH_MEMORIES ?? '1000,10000,100000').split(',').map(Number);
+/** Knowledge documents added in the KB sync scenario (0 skips it). */
+const KB_DOCUMENTS = Number(process.env.BENCH_KB_DOCUMENTS ?? 200);
+const ADMIN_KEY = 'bench-admin-key';
 
 interface Row {
   name: string;
@@ -66,7 +70,7 @@ async function withChild<T>(script: string, env: Record<string, string>, fn: (ch
 
 const run = Date.now().toString(36);
 const rows: Row[] = [];
-const extra: Record<string, number> = {};
+const extra: Record<string, number | Record<string, unknown>> = {};
 
 // Ceilings: the very same requests against the bare app.
 const ceilings = await withChild('bare-server.ts', {}, async (bare) => ({
@@ -103,6 +107,68 @@ for (const size of MEMORY_SIZES) {
   });
 }
 
+/**
+ * KB sync: documents added through POST /api/knowledge (admin key) and synced by kb-sync's worker to
+ * the fake ElevenLabs, which answers every request after 50 ms. Documents synced per second, from
+ * the first POST until all are `completed` (bounded by 4x the scenario time).
+ */
+async function kbSync(documents: number) {
+  const fake = await startElevenLabsFake();
+  fake.faults.always({ kind: 'delay', ms: 50 });
+  try {
+    return await withChild(
+      'elaoms-server.ts',
+      elaomsEnv({
+        ELEVENLABS_API_KEY: fake.apiKey,
+        ELEVENLABS_BASE_URL: fake.url,
+        ADMIN_API_KEYS: `bench:${ADMIN_KEY}`,
+      }),
+      async (child) => {
+        const base = `http://127.0.0.1:${child.port}`;
+        const headers = { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY };
+        const started = performance.now();
+        const added = await runLoad({
+          url: base,
+          concurrency: Math.min(CONCURRENCY, 20),
+          durationMs: SECONDS * 4000,
+          maxRequests: documents,
+          makeRequest: (i) => ({
+            path: '/api/knowledge',
+            method: 'POST',
+            headers,
+            body: JSON.stringify({
+              name: `bench ${run} ${i}`,
+              text: `Opening hours, document ${i}. `.repeat(40),
+            }),
+          }),
+        });
+        let completed = 0;
+        let failed = 0;
+        while (performance.now() - started < SECONDS * 4000) {
+          const list = await fetch(`${base}/api/knowledge?limit=1`, { headers }).then((r) => r.json());
+          completed = list.counts?.completed ?? 0;
+          failed = list.counts?.failed ?? 0;
+          if (completed + failed >= documents) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const seconds = (performance.now() - started) / 1000;
+        return {
+          documents,
+          added: added.statuses,
+          completed,
+          failed,
+          seconds,
+          docsPerSecond: completed / seconds,
+        };
+      },
+    );
+  } finally {
+    await fake.close();
+  }
+}
+
+if (KB_DOCUMENTS > 0) extra.kb_sync = (await kbSync(KB_DOCUMENTS)) as never;
+
 const pct = (a: number, b?: number) => (b ? `${Math.round((a / b) * 100)}%` : '');
 const table = [
   '| scenario | req/s | p50 ms | p99 ms | ceiling req/s | ratio | peak RSS MB | non-2xx |',
@@ -116,7 +182,13 @@ const table = [
 ].join('\n');
 console.log(`\nelaoms bench: ${CONCURRENCY} in flight, ${SECONDS} s per scenario\n`);
 console.log(table);
-console.log(`\nresident memory at rest: ${JSON.stringify(extra)}`);
+const { kb_sync: kb, ...rss } = extra as Record<string, any>;
+if (kb) {
+  console.log(
+    `\nKB sync (fake ElevenLabs answering in 50 ms): ${kb.completed}/${kb.documents} documents synced in ${kb.seconds.toFixed(1)} s = ${kb.docsPerSecond.toFixed(1)} documents/s (failed ${kb.failed}, POST statuses ${JSON.stringify(kb.added)})`,
+  );
+}
+console.log(`\nresident memory at rest: ${JSON.stringify(rss)}`);
 mkdirSync(join(here, 'results'), { recursive: true });
 const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
