@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Elysia, t } from 'elysia';
 import { createElevenLabsClient } from '../../src/elevenlabs.ts';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
+import { requestIdOf } from '../../src/http/request-context.ts';
+import { currentRequestId } from '../../src/log.ts';
 import { definePlugin } from '../../src/plugin.ts';
 import { createUpstream } from '../../src/resilience.ts';
 import { type CacheService, cachePlugin } from '../cache/index.ts';
@@ -101,7 +103,8 @@ export const agentMemoryPlugin = definePlugin({
             raw: signed.raw,
             json: signed.json,
             quarantineId: signed.quarantineId,
-            requestId: context.request.headers.get('x-request-id') ?? undefined,
+            // The id the response echoes (a missing or invalid header was replaced by the core).
+            requestId: currentRequestId() ?? requestIdOf(context.request),
           });
           context.set.status = answer.status;
           return answer.body;
