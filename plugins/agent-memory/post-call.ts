@@ -54,8 +54,11 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
   try {
     envelope = parseEnvelope(input.json === undefined ? input.raw : { parsed: input.json });
   } catch (error) {
-    if (error instanceof InvalidPayloadError) return { status: 400, body: { detail: error.detail } };
-    throw error;
+    if (!(error instanceof InvalidPayloadError)) throw error;
+    // Signed but not a webhook we can file: nothing will promote its held copy, so it goes now
+    // (left 'passed', it would sit in quarantine until the retention sweep).
+    await deps.files.dropQuarantine(input.quarantineId);
+    return { status: 400, body: { detail: error.detail } };
   }
   const known = (EVENT_TYPES as readonly string[]).includes(envelope.type);
   const identity = extractUserId(envelope.data);
