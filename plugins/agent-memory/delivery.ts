@@ -54,13 +54,18 @@ export class DeliveryWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<number> | undefined;
   private readonly background = new Set<Promise<void>>();
+  /** Deliveries running now (inline and worker), each holding a claim until it settles. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = true;
+  private stopping = false;
 
   constructor(private readonly deps: DeliveryDeps) {}
 
   /** Claims the event `id` now (right after its commit) and delivers it; `envelope` is its parsed payload. */
   async deliverNow(id: string, envelope: Envelope): Promise<DeliveryOutcome> {
     const { store, owner, clock, config } = this.deps;
+    // A stopping worker claims nothing new: the row stays pending for the next process.
+    if (this.stopping) return { status: 'busy' };
     const row = store.claimOne(id, owner, clock.now(), config.leaseMs);
     if (!row) return { status: 'busy' };
     return this.deliver(row, envelope);
@@ -69,6 +74,7 @@ export class DeliveryWorker {
   /** One pass: claims due rows (at most batchSize) and delivers them. Returns how many it claimed. */
   async tick(): Promise<number> {
     const { store, owner, clock, config } = this.deps;
+    if (this.stopping) return 0;
     const rows = store.claimDue(owner, clock.now(), config.leaseMs, config.batchSize);
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
@@ -92,21 +98,30 @@ export class DeliveryWorker {
     return total;
   }
 
-  /** Waits for background work started after deliveries (greetings). */
+  /** Waits for the deliveries in flight and the background work started after them (greetings). */
   async settled(): Promise<void> {
-    while (this.background.size) await Promise.allSettled([...this.background]);
+    while (this.inFlight.size || this.background.size) {
+      await Promise.allSettled([...this.inFlight, ...this.background]);
+    }
   }
 
   /** Starts polling every `pollIntervalMs`. */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.schedule(0);
   }
 
-  /** Stops polling, waits for the pass in flight and the background work, releases our claims. */
+  /**
+   * Stops polling and claiming, waits for every delivery in flight (worker passes and inline ones
+   * that outlived their budget) and the background work, then releases what we still hold. A claim
+   * is never released under a running delivery: another process would store the event at the same
+   * time. The core bounds the wait (`server.shutdownTimeoutMs`); past it, our leases simply expire.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => 0);
@@ -128,8 +143,16 @@ export class DeliveryWorker {
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  /** Delivers a claimed row; its payload is parsed here unless the caller already has `parsed`. */
-  private async deliver(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
+  /** Delivers a claimed row, tracked in {@link inFlight} until it settles (stop() waits for it). */
+  private deliver(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
+    const work = this.attempt(row, parsed);
+    const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return work;
+  }
+
+  /** One attempt on a claimed row; its payload is parsed here unless the caller already has `parsed`. */
+  private async attempt(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
     const { store, owner, clock, logger } = this.deps;
     const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
     let envelope: Envelope;
