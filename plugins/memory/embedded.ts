@@ -1,13 +1,15 @@
 /**
  * The embedded backend: our own SQLite. Each conversation becomes rows of `memory_items` (summary,
  * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
- * nothing. Search is FTS5 restricted to the caller inside the index, ranked by bm25 and recency.
+ * nothing. Search is FTS5 restricted to the caller inside the index (the caller's newest
+ * `SEARCH_CANDIDATES` matches), ranked in JS by BM25 over the caller's own rows and by recency.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces } from './chunks.ts';
-import { ftsMatch } from './fts-query.ts';
+import { ftsMatch, queryTokens } from './fts-query.ts';
+import { bm25Scores, indexTerms } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
 
@@ -24,6 +26,12 @@ export interface EmbeddedOptions {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Most matches of one caller that a search ranks: the newest (by row id, i.e. most recently stored).
+ * A caller with more matching memories than this is ranked among the newest ones only.
+ */
+export const SEARCH_CANDIDATES = 500;
+
 interface Hit {
   id: number;
   text: string;
@@ -32,10 +40,9 @@ interface Hit {
   agentId: string | null;
   metadataJson: string;
   createdAt: number;
-  rank: number;
 }
 
-function toItem(row: Omit<Hit, 'rank'>, score?: number): MemoryItem {
+function toItem(row: Hit, score?: number): MemoryItem {
   let extra: Record<string, unknown> = {};
   try {
     extra = JSON.parse(row.metadataJson) as Record<string, unknown>;
@@ -69,14 +76,18 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   const limitMax = options.searchLimitMax ?? 20;
   const halfLifeMs = (options.recencyHalfLifeDays ?? 30) * DAY_MS;
   const client = db.$client;
-  const searchStatement = client.prepare(
-    `SELECT m.id AS id, m.text AS text, m.kind AS kind, m.conversation_id AS conversationId,
-            m.agent_id AS agentId, m.metadata_json AS metadataJson, m.created_at AS createdAt,
-            bm25(memory_fts, 0.0, 1.0) AS rank
+  // No bm25(): it would read every caller's rows of each term (see rank.ts). ORDER BY rowid DESC
+  // is the index's own order, so FTS5 stops after the newest SEARCH_CANDIDATES matches; it walks
+  // the doclists backwards, about twice as slow, so a caller with fewer rows than that skips it.
+  const candidatesSql = `SELECT m.id AS id, m.text AS text, m.kind AS kind, m.conversation_id AS conversationId,
+            m.agent_id AS agentId, m.metadata_json AS metadataJson, m.created_at AS createdAt
        FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
-      WHERE memory_fts MATCH ? AND m.user_id = ?
-      ORDER BY rank LIMIT ?`,
+      WHERE memory_fts MATCH ? AND m.user_id = ?`;
+  const allMatches = client.prepare(candidatesSql);
+  const newestMatches = client.prepare(
+    `${candidatesSql} ORDER BY memory_fts.rowid DESC LIMIT ${SEARCH_CANDIDATES}`,
   );
+  const countStatement = client.prepare('SELECT count(*) AS n FROM memory_items WHERE user_id = ?');
 
   function recencyWeight(createdAt: number): number {
     const age = Math.max(0, clock.now() - createdAt);
@@ -132,10 +143,14 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       const limit = clampLimit(opts?.limit, limitDefault, limitMax);
       const match = ftsMatch(scope.userId, query);
       if (!match) return [];
-      const hits = searchStatement.all(match, scope.userId, Math.min(limit * 5, 200)) as unknown as Hit[];
+      const total = (countStatement.get(scope.userId) as { n: number }).n;
+      const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
+      const hits = candidates.all(match, scope.userId) as unknown as Hit[];
+      if (hits.length === 0) return [];
+      const relevance = bm25Scores(indexTerms(queryTokens(query).join(' ')), hits, total);
       return hits
-        .map((hit) => ({ hit, score: -hit.rank * recencyWeight(hit.createdAt) }))
-        .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt)
+        .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
+        .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
         .slice(0, limit)
         .map(({ hit, score }) => toItem(hit, score));
     },
