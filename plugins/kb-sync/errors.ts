@@ -3,7 +3,6 @@
  * error table): each failure gets a type, the user message of the table, whether it is worth
  * another attempt, and a short technical detail for the page's error details.
  */
-import { ElevenLabsError, ElevenLabsTimeoutError } from '@elevenlabs/elevenlabs-js';
 import { BrokenCircuitError, isNetworkError, parseRetryAfter } from '../../src/resilience.ts';
 
 export type SyncErrorType =
@@ -82,9 +81,23 @@ function upstreamMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-function retryAfterOf(error: ElevenLabsError, nowMs: number): number | undefined {
-  const headers = error.rawResponse?.headers as Headers | undefined;
-  return parseRetryAfter(headers?.get?.('retry-after'), nowMs);
+/**
+ * What we read of the SDK's `ElevenLabsError` (and its subclasses). Told apart by shape, not by
+ * `instanceof`, so that this module does not import the SDK (about 90 MB) at start.
+ */
+interface SdkHttpError extends Error {
+  statusCode: number;
+  body?: unknown;
+  rawResponse?: { headers?: { get?(name: string): string | null } };
+}
+
+function isSdkHttpError(error: unknown): error is SdkHttpError {
+  return error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number';
+}
+
+function retryAfterOf(error: SdkHttpError, nowMs: number): number | undefined {
+  const headers = error.rawResponse?.headers;
+  return parseRetryAfter(headers?.get?.('retry-after') ?? undefined, nowMs);
 }
 
 /** Classifies anything a sync call can throw. Already classified errors pass through. */
@@ -99,7 +112,7 @@ export function classifySyncError(error: unknown, nowMs = Date.now()): SyncError
       },
     );
   }
-  if (error instanceof ElevenLabsError && error.statusCode !== undefined) {
+  if (isSdkHttpError(error)) {
     const status = error.statusCode;
     const said = upstreamMessage(error.body);
     return new SyncError(typeForStatus(status), `HTTP ${status}${said ? `: ${said}` : ''}`, {
@@ -113,7 +126,9 @@ export function classifySyncError(error: unknown, nowMs = Date.now()): SyncError
   // (reference elevenlabs.md §1.5): the cause, or the message, tells which.
   const cause = (error as { cause?: unknown } | undefined)?.cause;
   const timedOut =
-    error instanceof ElevenLabsTimeoutError || message === '"timeout"' || /timed? ?out/i.test(message);
+    (error as Error | undefined)?.name === 'ElevenLabsTimeoutError' ||
+    message === '"timeout"' ||
+    /timed? ?out/i.test(message);
   if (isNetworkError(error) || isNetworkError(cause) || timedOut || looksLikeNetwork(message)) {
     return new SyncError('network', timedOut ? 'Timed out waiting for ElevenLabs' : message, {
       cause: error,
