@@ -22,6 +22,7 @@ import {
   loadConfig,
 } from './config/index.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
+import { preloadElevenLabsSdk } from './elevenlabs.ts';
 import { EventBus } from './events.ts';
 import { healthRoutes } from './health.ts';
 import { clientIpResolver } from './http/client-ip.ts';
@@ -133,6 +134,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     fileLabel: moduleFile?.path,
   });
   const ordered = resolvePlugins(options.plugins, config);
+  // Loaded only when it can be used (src/elevenlabs.ts); before the first request, not during one.
+  if (config.elevenlabs.apiKey) await preloadElevenLabsSdk();
   const logger = createLogger({ ...config.log, destination: options.logDestination });
   const clock = options.clock ?? systemClock;
   const db = openDatabase(config.database);
