@@ -2,10 +2,12 @@
  * The shared Redis connection (ioredis), set up to fail fast so callers can fall back to memory:
  * no offline queue, no per-request retries, and reconnection in the background.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from './log.ts';
 
-export function connectRedis(url: string, logger: Logger, keyPrefix = ''): Redis {
+/** Opens the connection. ioredis is loaded here, on demand: without REDIS_URL it costs no memory. */
+export async function connectRedis(url: string, logger: Logger, keyPrefix = ''): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   let warned = false;
   const client = new Redis(url, {
     lazyConnect: true,
