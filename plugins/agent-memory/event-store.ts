@@ -29,6 +29,8 @@ export interface EventRow {
   memory_id: string | null;
   delivered_at: number | null;
   payload: string;
+  /** Transcriptions: name, topic and summary as JSON (see greeting.ts factsJson); null on older rows. */
+  facts_json: string | null;
 }
 
 export interface NewEvent {
@@ -40,12 +42,25 @@ export interface NewEvent {
   agentId?: string;
   eventTimestamp?: number;
   payload: string;
+  /** The conversation's facts (greeting.ts factsJson), for transcriptions. */
+  facts?: string | null;
   /** `pending` when the memory backend must receive it, `skipped` otherwise. */
   status: 'pending' | 'skipped';
 }
 
-/** A row without its payload (what the request path needs back from a write). */
-export type EventMeta = Omit<EventRow, 'payload'>;
+/** A row without its payload and facts (what the request path needs back from a write). */
+export type EventMeta = Omit<EventRow, 'payload' | 'facts_json'>;
+
+/** What a caller's summary needs of one delivered conversation: its facts, else its payload. */
+export interface HistoryRow {
+  id: string;
+  conversation_id: string;
+  event_timestamp: number | null;
+  received_at: number;
+  facts_json: string | null;
+  /** Only for rows without `facts_json` (written before that column existed). */
+  payload: string | null;
+}
 
 /** Every column but `payload`: RETURNING * shipped the whole body back on every write. */
 const META_COLUMNS = sql.raw(`id, dedup_key, type, conversation_id, user_id, user_id_source, agent_id,
@@ -69,10 +84,10 @@ export class EventStore {
     return transaction(this.db, () => {
       const inserted = this.db.all<EventMeta>(sql`
         INSERT INTO agent_memory_events (id, dedup_key, type, conversation_id, user_id, user_id_source,
-          agent_id, event_timestamp, received_at, status, attempts, next_attempt_at, payload)
+          agent_id, event_timestamp, received_at, status, attempts, next_attempt_at, payload, facts_json)
         VALUES (${crypto.randomUUID()}, ${event.dedupKey}, ${event.type}, ${event.conversationId},
           ${event.userId}, ${event.userIdSource}, ${event.agentId ?? null}, ${event.eventTimestamp ?? null},
-          ${nowMs}, ${event.status}, 0, ${nowMs}, ${event.payload})
+          ${nowMs}, ${event.status}, 0, ${nowMs}, ${event.payload}, ${event.facts ?? null})
         ON CONFLICT(dedup_key) DO NOTHING
         RETURNING ${META_COLUMNS}`);
       if (inserted[0]) return { row: inserted[0], duplicate: false };
@@ -221,14 +236,26 @@ export class EventStore {
     return row?.at ?? null;
   }
 
-  /** Delivered transcription rows of one caller and agent, newest first (summaries, greetings). */
-  recentDelivered(userId: string, agentId: string | null, limit: number): EventRow[] {
+  /**
+   * Delivered transcriptions of one caller and agent, newest first (summaries, greetings): their
+   * facts, and the payload only where the facts were never stored (older rows).
+   */
+  recentDelivered(userId: string, agentId: string | null, limit: number): HistoryRow[] {
     const agent = agentId === null ? sql`agent_id IS NULL` : sql`agent_id = ${agentId}`;
-    return this.db.all<EventRow>(sql`
-      SELECT * FROM agent_memory_events
+    return this.db.all<HistoryRow>(sql`
+      SELECT id, conversation_id, event_timestamp, received_at, facts_json,
+        CASE WHEN facts_json IS NULL THEN payload END AS payload
+      FROM agent_memory_events
       WHERE user_id = ${userId} AND ${agent} AND type = 'post_call_transcription' AND status = 'delivered'
       ORDER BY COALESCE(event_timestamp * 1000, received_at) DESC, received_at DESC
       LIMIT ${limit}`);
+  }
+
+  /** Stores the facts of an older row once they were taken from its payload. */
+  saveFacts(id: string, factsJson: string): void {
+    this.db.run(
+      sql`UPDATE agent_memory_events SET facts_json = ${factsJson} WHERE id = ${id} AND facts_json IS NULL`,
+    );
   }
 
   /** Conversations (distinct) delivered for a caller and agent. */

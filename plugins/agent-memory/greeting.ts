@@ -100,6 +100,22 @@ export function conversationFacts(conversationId: string, at: number, data: Json
   };
 }
 
+/** What {@link factsJson} keeps: the facts without the conversation id and time (columns of the row). */
+type StoredFacts = Pick<ConversationFacts, 'name' | 'topic' | 'summary'>;
+
+/** The facts of a transcription payload, compact, for the event row's `facts_json` (taken once, at insert). */
+export function factsJson(data: Json): string {
+  const { name, topic, summary } = conversationFacts('', 0, data);
+  const stored: StoredFacts = { name, topic, summary };
+  return JSON.stringify(stored);
+}
+
+/** Facts from a row's `facts_json`; the same as {@link conversationFacts} on its payload. */
+export function factsFromJson(conversationId: string, at: number, json: string): ConversationFacts {
+  const stored = JSON.parse(json) as StoredFacts;
+  return { conversationId, at, name: stored.name, topic: stored.topic, summary: stored.summary };
+}
+
 function summaryFromFacts(data: Json): string | undefined {
   const facts = factsOf(data);
   return facts.length ? facts.join('; ') : undefined;

@@ -10,6 +10,7 @@ import type { Logger } from '../../src/log.ts';
 import type { DeliveryWorker } from './delivery.ts';
 import type { EventStore, Inserted } from './event-store.ts';
 import type { Files } from './files.ts';
+import { factsJson } from './greeting.ts';
 import {
   dedupKey,
   type Envelope,
@@ -81,6 +82,7 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
         agentId: envelope.agentId,
         eventTimestamp: envelope.eventTimestamp,
         payload: storablePayload(input.raw, envelope),
+        facts: envelope.type === 'post_call_transcription' ? factsJson(envelope.data) : null,
         status: envelope.type === 'post_call_transcription' ? 'pending' : 'skipped',
       },
       deps.clock.now(),

@@ -31,6 +31,12 @@ export const events = sqliteTable(
     deliveredAt: integer('delivered_at'),
     /** The verified raw JSON; audio events keep it without the base64 audio. */
     payload: text('payload').notNull(),
+    /**
+     * Transcriptions: what the conversation tells about the caller (name, topic, summary) as JSON,
+     * taken at insert from the payload already parsed, so summaries never re-parse old payloads.
+     * NULL on rows from before this column (read from the payload then).
+     */
+    factsJson: text('facts_json'),
   },
   (table) => [
     index('agent_memory_events_due').on(table.status, table.nextAttemptAt),

@@ -15,9 +15,9 @@ import { CallerStore } from './callers.ts';
 import type { AgentMemoryConfig } from './config.ts';
 import { transcriptText, turnsOf } from './conversation.ts';
 import { DeliveryWorker } from './delivery.ts';
-import { type EventMeta, EventStore } from './event-store.ts';
+import { type EventMeta, EventStore, type HistoryRow } from './event-store.ts';
 import { createFiles } from './files.ts';
-import { conversationFacts, summarize } from './greeting.ts';
+import { type ConversationFacts, factsFromJson, factsJson, summarize } from './greeting.ts';
 import { llmSummary } from './llm.ts';
 import type { MemoryBackend } from './memory.ts';
 import { type Envelope, parseEnvelope } from './payload.ts';
@@ -91,10 +91,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
 
   /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
   async function updateCaller(row: EventMeta, envelope: Envelope): Promise<void> {
-    const history = events.recentDelivered(row.user_id, row.agent_id, HISTORY).map((r) => {
-      const at = r.event_timestamp ? r.event_timestamp * 1000 : r.received_at;
-      return conversationFacts(r.conversation_id, at, parseEnvelope(r.payload).data);
-    });
+    const history = events.recentDelivered(row.user_id, row.agent_id, HISTORY).map(historyFacts);
     const total = events.countDelivered(row.user_id, row.agent_id);
     const templates = { withTopic: config.greetingTemplate, withoutTopic: config.greetingTemplateNoTopic };
     const result = summarize(history, templates, total);
@@ -122,6 +119,15 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     } catch (error) {
       logger.warn({ err: error, event_id: row.id }, 'caller summary not written to the memory backend');
     }
+  }
+
+  /** One past conversation's facts: its stored `facts_json`, else (older rows) its payload, once. */
+  function historyFacts(r: HistoryRow): ConversationFacts {
+    const at = r.event_timestamp ? r.event_timestamp * 1000 : r.received_at;
+    if (r.facts_json !== null) return factsFromJson(r.conversation_id, at, r.facts_json);
+    const json = factsJson(parseEnvelope(r.payload ?? '').data);
+    events.saveFacts(r.id, json);
+    return factsFromJson(r.conversation_id, at, json);
   }
 
   async function callerContext(userId: string | undefined, agentId: string): Promise<CallerContext | null> {

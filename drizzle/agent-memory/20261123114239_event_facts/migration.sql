@@ -1,0 +1,1 @@
+ALTER TABLE `agent_memory_events` ADD `facts_json` text;
