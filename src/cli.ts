@@ -135,7 +135,7 @@ export const commands: Record<string, CliCommand> = {
     usage: 'replay [--dead] [--event ID] [--list] [--config PATH]',
     summary: 'Deliver queued post-call events to the memory backend now (--dead: the dead letters too).',
     async run(args, io) {
-      const { replayCommand, ReplayUsageError } = await import('../plugins/agent-memory/cli.ts');
+      const { replayCommand, ReplayUsageError } = await import('../plugins/agent-memory/index.ts');
       const { composeSchema, loadConfig } = await import('./config/index.ts');
       const { readEnv } = await import('./runtime.ts');
       const load = async (all: PluginDefinition<any, any>[]) =>

@@ -23,6 +23,7 @@ import { AgentMemoryConfig } from './config.ts';
 import { createAgentMemoryService } from './service.ts';
 import { backendOf, queueHealth, queueMetrics } from './wiring.ts';
 
+export { type ReplayIo, ReplayUsageError, replayCommand } from './cli.ts';
 export { AgentMemoryConfig } from './config.ts';
 export type { DeliveryOutcome } from './delivery.ts';
 export type { EventRow, EventStatus } from './event-store.ts';
