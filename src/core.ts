@@ -143,7 +143,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   applyMigrations(db, CORE_MIGRATIONS, `${prefix}_core`);
   for (const p of ordered)
     if (p.migrations) applyMigrations(db, p.migrations, `${prefix}_${p.name.replace(/-/g, '_')}`);
-  const redis = config.redis.url ? await connectRedis(config.redis.url, logger, config.redis.keyPrefix) : null;
+  const redis = config.redis.url
+    ? await connectRedis(config.redis.url, logger, config.redis.keyPrefix)
+    : null;
   const metrics = createRegistry();
   const clientIp = clientIpResolver(config.server.trustedProxies);
   const instances = new Map<string, PluginInstance>();
