@@ -27,6 +27,7 @@ import { EventBus } from './events.ts';
 import { healthRoutes } from './health.ts';
 import { clientIpResolver } from './http/client-ip.ts';
 import { errorHandling } from './http/errors.ts';
+import { jsonResponses } from './http/openapi.ts';
 import { requestContext } from './http/request-context.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createRegistry } from './metrics.ts';
@@ -276,6 +277,22 @@ function rootApp(
         status: 'running',
         plugins: ordered.map((p) => p.name),
       }),
-      { detail: { summary: 'Service information', tags: ['service'] } },
+      {
+        detail: {
+          ...jsonResponses({
+            200: [
+              'Service, version, status and the enabled plugins',
+              {
+                service: 'Eleven Labs Agents Open Memory System (ELAOMS)',
+                version: VERSION,
+                status: 'running',
+                plugins: ['hmac-auth', 'agent-memory'],
+              },
+            ],
+          }),
+          summary: 'Service information',
+          tags: ['service'],
+        },
+      },
     );
 }

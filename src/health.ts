@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { CoreConfig } from './config/index.ts';
 import type { Db } from './db/index.ts';
 import { checkElevenLabs } from './elevenlabs.ts';
+import { jsonResponses } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import type { HealthCheck, PluginInstance } from './plugin.ts';
 import { pingRedis } from './redis.ts';
@@ -113,6 +114,30 @@ export function healthRoutes(deps: HealthDeps) {
       }
       return { status: failedRequired ? 'unhealthy' : degraded ? 'degraded' : 'healthy', checks };
     },
-    { detail: { summary: 'Liveness and dependency checks', tags: ['service'] } },
+    {
+      detail: {
+        ...jsonResponses({
+          200: [
+            'Healthy, or degraded when an optional dependency is down',
+            {
+              status: 'healthy',
+              checks: {
+                database: { status: 'up', required: true, latencyMs: 0.2 },
+                memory: { status: 'up', required: true, latencyMs: 0.3 },
+              },
+            },
+          ],
+          503: [
+            'A required dependency is down',
+            {
+              status: 'unhealthy',
+              checks: { memory: { status: 'down', required: true, detail: 'circuit open' } },
+            },
+          ],
+        }),
+        summary: 'Liveness and dependency checks',
+        tags: ['service'],
+      },
+    },
   );
 }

@@ -20,6 +20,7 @@ import { type HmacAuthService, hmacAuthPlugin, type SignedWebhook } from '../hma
 import { memoryPlugin } from '../memory/index.ts';
 import { type StorageService, storagePlugin } from '../storage/index.ts';
 import { AgentMemoryConfig } from './config.ts';
+import { clientDataExamples, eraseExamples, postCallDocs, searchExamples } from './docs.ts';
 import { createAgentMemoryService } from './service.ts';
 import { backendOf, queueHealth, queueMetrics } from './wiring.ts';
 
@@ -41,7 +42,7 @@ const ClientDataBody = t.Object(
     called_number: t.Optional(t.String()),
     call_sid: t.Optional(t.String()),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, examples: [clientDataExamples.body] },
 );
 
 const SearchBody = t.Object(
@@ -52,7 +53,7 @@ const SearchBody = t.Object(
     caller_id: t.Optional(t.String()),
     limit: t.Optional(t.Union([t.Number(), t.String()], { description: 'Default 5, at most 50.' })),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, examples: [searchExamples.body] },
 );
 
 /** The agent-memory plugin definition. */
@@ -113,6 +114,7 @@ export const agentMemoryPlugin = definePlugin({
         {
           elevenlabsSignature: true,
           detail: {
+            ...postCallDocs,
             summary: 'ElevenLabs post-call webhook (transcription, audio, initiation failure)',
             description:
               'Signed with ElevenLabs-Signature. Committed before the answer: {"status":"received","memory_id"} when the memory backend took it within the budget, {"status":"queued","event_id"} otherwise (delivered later). 500 only when nothing could be persisted.',
@@ -132,8 +134,11 @@ export const agentMemoryPlugin = definePlugin({
         },
         {
           apiKey: 'webhook',
+          // JSON, as ElevenLabs sends it; named so /docs shows the schema behind the auth macro's parser.
+          parse: 'json',
           body: ClientDataBody,
           detail: {
+            ...clientDataExamples.responses,
             summary: 'ElevenLabs conversation-initiation client data (Twilio personalization)',
             tags: TAGS,
           },
@@ -146,8 +151,14 @@ export const agentMemoryPlugin = definePlugin({
         },
         {
           apiKey: 'webhook',
+          // JSON, as ElevenLabs sends it; named so /docs shows the schema behind the auth macro's parser.
+          parse: 'json',
           body: SearchBody,
-          detail: { summary: 'In-call memory search (ElevenLabs server tool)', tags: TAGS },
+          detail: {
+            ...searchExamples.responses,
+            summary: 'In-call memory search (ElevenLabs server tool)',
+            tags: TAGS,
+          },
         },
       )
       .delete(
@@ -159,6 +170,7 @@ export const agentMemoryPlugin = definePlugin({
           apiKey: 'admin',
           params: t.Object({ user_id: t.String({ minLength: 1 }) }),
           detail: {
+            ...eraseExamples,
             summary: "Right to erasure: delete a caller's memories, events and files",
             tags: ['admin'],
           },

@@ -7,6 +7,7 @@ import { Elysia, t } from 'elysia';
 import { HttpError } from '../../src/http/errors.ts';
 import type { headerAuthApp } from '../header-auth/index.ts';
 import type { KbSyncConfig } from './config.ts';
+import { createDocs, deleteDocs, listDocs, oneDocs, retryDocs, retryFailedDocs } from './docs.ts';
 import type { DocumentInput, KbSyncService } from './service.ts';
 import { SYNC_STATUSES, type SyncStatus } from './store.ts';
 import { documentJson } from './view.ts';
@@ -70,6 +71,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
         apiKey: 'admin',
         body: CreateBody,
         detail: {
+          ...createDocs,
           summary: 'Add a knowledge document (text, URL or file); it syncs to ElevenLabs in the background',
           tags,
         },
@@ -96,7 +98,11 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
           limit: t.Optional(t.Integer({ minimum: 1, maximum: 500 })),
           offset: t.Optional(t.Integer({ minimum: 0 })),
         }),
-        detail: { summary: 'List knowledge documents, newest first, optionally by sync status', tags },
+        detail: {
+          ...listDocs,
+          summary: 'List knowledge documents, newest first, optionally by sync status',
+          tags,
+        },
       },
     )
     .post(
@@ -105,7 +111,10 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
         const ids = service.retryFailed();
         return { retried: ids.length, ids };
       },
-      { apiKey: 'admin', detail: { summary: 'Queue every failed document for another sync', tags } },
+      {
+        apiKey: 'admin',
+        detail: { ...retryFailedDocs, summary: 'Queue every failed document for another sync', tags },
+      },
     )
     .get(
       '/api/knowledge/:id',
@@ -116,7 +125,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
       {
         apiKey: 'admin',
         params: Id,
-        detail: { summary: 'One knowledge document with its sync status and error', tags },
+        detail: { ...oneDocs, summary: 'One knowledge document with its sync status and error', tags },
       },
     )
     .post(
@@ -137,7 +146,11 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
       {
         apiKey: 'admin',
         params: Id,
-        detail: { summary: 'Sync a failed document again (clears its error, counts the retry)', tags },
+        detail: {
+          ...retryDocs,
+          summary: 'Sync a failed document again (clears its error, counts the retry)',
+          tags,
+        },
       },
     )
     .delete(
@@ -169,6 +182,7 @@ export function knowledgeRoutes(service: KbSyncService, config: KbSyncConfig, au
           ),
         }),
         detail: {
+          ...deleteDocs,
           summary: 'Delete a document here and at ElevenLabs (kept, with the error, if ElevenLabs fails)',
           tags,
         },

@@ -47,6 +47,17 @@ export function knowledgePage() {
         },
       });
     },
-    { detail: { summary: 'Knowledge documents page (upload, sync status, retry)', tags: ['knowledge'] } },
+    {
+      detail: {
+        summary: 'Knowledge documents page (upload, sync status, retry)',
+        tags: ['knowledge'],
+        responses: {
+          200: {
+            description: 'The page; it asks for the admin key and calls /api/knowledge with it',
+            content: { 'text/html': { example: '<!doctype html><title>Knowledge base</title>…' } },
+          },
+        },
+      },
+    },
   );
 }

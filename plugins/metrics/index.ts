@@ -40,7 +40,21 @@ export const metricsPlugin = definePlugin({
         },
         {
           apiKey: 'admin',
-          detail: { summary: 'Prometheus metrics (admin key)', tags: ['operations'] },
+          detail: {
+            summary: 'Prometheus metrics (admin key)',
+            tags: ['operations'],
+            responses: {
+              200: {
+                description: 'Prometheus text format',
+                content: {
+                  'text/plain': {
+                    example:
+                      '# TYPE elaoms_http_requests_total counter\nelaoms_http_requests_total{method="POST",route="/webhooks/post-call",status="200"} 42\n',
+                  },
+                },
+              },
+            },
+          },
         } as any,
       );
     }
