@@ -90,6 +90,12 @@ export const GreetingLlmConfig = Type.Object(
 export const AgentMemoryConfig = Type.Object(
   {
     delivery: DeliveryConfig,
+    firstMessageOverride: Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')], {
+      default: 'auto',
+      env: 'FIRST_MESSAGE_OVERRIDE',
+      description:
+        "Send the personalized first_message to a known caller: auto = when the agent's profile (fetched with ELEVENLABS_API_KEY) allows the override; always = you enabled it in the agent's Security tab (no API key needed); never. ElevenLabs fails a call whose override the agent does not allow.",
+    }),
     clientDataTimeoutMs: ms(
       1500,
       'CLIENT_DATA_TIMEOUT_MS',

@@ -184,10 +184,10 @@ export const agentMemoryPlugin = definePlugin({
       stop: () => service.stop(),
       health: async () => ({ 'agent-memory.queue': queueHealth(service.events) }),
       notices: () =>
-        elevenlabs
+        elevenlabs || ctx.config.firstMessageOverride !== 'auto'
           ? []
           : [
-              'agent-memory: ELEVENLABS_API_KEY is not set; agent profiles are not fetched, so client-data sends no first_message override',
+              'agent-memory: ELEVENLABS_API_KEY is not set; agent profiles are not fetched, so client-data sends no first_message override (FIRST_MESSAGE_OVERRIDE=always if the agent allows it)',
             ],
     };
   },

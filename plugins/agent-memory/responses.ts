@@ -33,13 +33,14 @@ export interface CallerContext {
  * The response. Dynamic variables always carry the Twilio fields, `user_context` (≤ 500 chars,
  * empty for a new caller) and the agent's own placeholders (ElevenLabs wants every variable the
  * agent defines). The only override is `first_message`, and only for a known caller of an agent
- * that allows it: fields we would merely echo from a cached profile are omitted, so the agent's
+ * that allows it (per its profile, or because the operator says so: `firstMessageOverride`): fields we would merely echo from a cached profile are omitted, so the agent's
  * live settings apply and a stale cache never overrides a fresh edit.
  */
 export function clientDataResponse(
   body: ClientDataBody,
   profile: AgentProfile | null,
   caller: CallerContext | null,
+  firstMessageOverride: 'auto' | 'always' | 'never' = 'auto',
 ): ClientDataResponse {
   const response: ClientDataResponse = {
     type: 'conversation_initiation_client_data',
@@ -51,7 +52,10 @@ export function clientDataResponse(
       user_context: caller ? clip(caller.summary, USER_CONTEXT_MAX) : '',
     },
   };
-  if (caller?.greeting && profile?.allow.firstMessage) {
+  const allowed =
+    firstMessageOverride === 'always' ||
+    (firstMessageOverride === 'auto' && profile?.allow.firstMessage === true);
+  if (caller?.greeting && allowed) {
     response.conversation_config_override = { agent: { first_message: caller.greeting } };
   }
   return response;

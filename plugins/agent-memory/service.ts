@@ -158,7 +158,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
         },
         'client-data answered',
       );
-      return clientDataResponse(body, read?.profile ?? null, caller);
+      return clientDataResponse(body, read?.profile ?? null, caller, config.firstMessageOverride);
     })();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
