@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'bun:test';
 /**
  * A real core with agent-memory and every plugin it needs, on a temp dir (files) and in-memory or
  * temp-file SQLite, with captured logs, an injectable clock, and a signer for post-call webhooks.
@@ -15,6 +16,7 @@ import { storagePlugin } from '../../plugins/storage/index.ts';
 import type { Clock } from '../../src/clock.ts';
 import { type Core, createCore } from '../../src/core.ts';
 import { memoryDestination } from '../../src/log.ts';
+import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
 
 export const SECRET = 'wsec_agent_memory_test_secret';
 export const WEBHOOK_KEY = 'webhook-key-0123456789abcdef';
@@ -108,5 +110,26 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
       await core.stop();
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The fake OpenMemory for one test file: started before its tests, closed after them.
+ * `memoryConfig()` points the memory plugin at it. Tests clear its faults in their own afterEach.
+ */
+export function openMemoryFake(): { readonly fake: OpenMemoryFake; memoryConfig(): Record<string, unknown> } {
+  let fake: OpenMemoryFake | undefined;
+  beforeAll(async () => {
+    fake = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error('the fake OpenMemory starts in beforeAll');
+      return fake;
+    },
+    memoryConfig: () => ({ backend: 'openmemory', openmemory: { url: fake!.url, apiKey: 'om-key' } }),
   };
 }

@@ -4,23 +4,16 @@
  * `bun run bench:faults` with slow answers: the inline attempt went on after its lease expired, a
  * worker pass reclaimed the row, and both attempts stored the conversation at the same time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
-import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness, openMemoryFake } from './harness.ts';
 import { transcription } from './payloads.ts';
 
-let openmemory: OpenMemoryFake;
+const om = openMemoryFake();
 let h: Harness | undefined;
 
-beforeAll(async () => {
-  openmemory = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
-});
-afterAll(async () => {
-  await openmemory.close();
-});
 afterEach(async () => {
-  openmemory.faults.clear();
+  om.fake.faults.clear();
   await h?.close();
   h = undefined;
 });
@@ -31,12 +24,12 @@ describe('delivery lease', () => {
   it('is renewed while a slow delivery runs, so the event is not claimed and stored twice', async () => {
     h = await harness({
       config: {
-        memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } },
+        memory: om.memoryConfig(),
         agentMemory: { delivery: { inlineBudgetMs: 20, leaseMs: 150, pollIntervalMs: 60000 } },
       },
     });
     // Every add takes 120 ms: the conversation's pieces take several leases to store.
-    openmemory.faults.always({
+    om.fake.faults.always({
       kind: 'delay',
       ms: 120,
       match: (m, p) => m === 'POST' && p === '/memory/add',
@@ -66,7 +59,7 @@ describe('delivery lease', () => {
     expect(reclaimed.every((n) => n === 0)).toBe(true);
     expect(reclaimed.length).toBeGreaterThan(5); // the delivery did outlast several leases
     expect(rowOf().status).toBe('delivered');
-    const keys = [...openmemory.store.memories.values()]
+    const keys = [...om.fake.store.memories.values()]
       .map((m) => m.metadata)
       .filter((m) => m.conversation_id === 'conv_slow')
       .map((m) => `${m.kind}:${m.seq}`);

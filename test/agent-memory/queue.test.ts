@@ -1,23 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { sql } from 'drizzle-orm';
 import { manualClock } from '../../src/clock.ts';
-import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness, openMemoryFake } from './harness.ts';
 import { transcription } from './payloads.ts';
 
-let openmemory: OpenMemoryFake;
+const om = openMemoryFake();
 let h: Harness;
 const clock = manualClock(Date.UTC(2026, 0, 1));
-const adds = () => openmemory.requests.filter((r) => r.path === '/memory/add' && !r.fault).length;
+const adds = () => om.fake.requests.filter((r) => r.path === '/memory/add' && !r.fault).length;
 
-beforeAll(async () => {
-  openmemory = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
-});
-afterAll(async () => {
-  await openmemory.close();
-});
 afterEach(async () => {
-  openmemory.faults.clear();
+  om.fake.faults.clear();
   await h?.close();
 });
 
@@ -25,7 +18,7 @@ function start(delivery: Record<string, unknown> = {}) {
   return harness({
     clock,
     config: {
-      memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } },
+      memory: om.memoryConfig(),
       resilience: { breakerThreshold: 1000 },
       agentMemory: { delivery: { baseDelayMs: 1000, maxDelayMs: 8000, jitter: 0, ...delivery } },
     },
@@ -58,7 +51,7 @@ describe('durable delivery to the memory backend', () => {
 
   it('answers queued while the backend is down and retries with backoff until it is back', async () => {
     h = await start();
-    openmemory.faults.always({ kind: 'status', status: 503 });
+    om.fake.faults.always({ kind: 'status', status: 503 });
     const response = await h.postCall(transcription({ conversationId: 'conv_down' }));
     expect(response.status).toBe(200);
     const body = await response.json();
@@ -78,7 +71,7 @@ describe('durable delivery to the memory backend', () => {
     await h.service.worker.tick();
     expect(row(h, 'conv_down')[0]!.next_attempt_at - clock.now()).toBe(4000);
 
-    openmemory.faults.clear();
+    om.fake.faults.clear();
     await h.service.worker.drain({ advance: (to) => clock.set(to) });
     const [delivered] = row(h, 'conv_down');
     expect(delivered!.status).toBe('delivered');
@@ -88,7 +81,7 @@ describe('durable delivery to the memory backend', () => {
 
   it('dead-letters a permanent refusal with the reason, and replays it on demand', async () => {
     h = await start();
-    openmemory.faults.always({
+    om.fake.faults.always({
       kind: 'status',
       status: 400,
       body: { error: 'invalid_input' },
@@ -102,7 +95,7 @@ describe('durable delivery to the memory backend', () => {
     clock.advance(3_600_000);
     expect(await h.service.worker.tick()).toBe(0);
 
-    openmemory.faults.clear();
+    om.fake.faults.clear();
     expect(h.service.replay({ dead: true })).toEqual([dead!.id]);
     await h.service.worker.drain();
     expect(row(h, 'conv_dead')[0]!.status).toBe('delivered');
@@ -110,7 +103,7 @@ describe('durable delivery to the memory backend', () => {
 
   it('answers queued when the backend is slower than the budget, and the delivery still completes', async () => {
     h = await start({ inlineBudgetMs: 50 });
-    openmemory.faults.push({ kind: 'delay', ms: 400 });
+    om.fake.faults.push({ kind: 'delay', ms: 400 });
     const response = await h.postCall(transcription({ conversationId: 'conv_slow' }));
     expect((await response.json()).status).toBe('queued');
     for (let i = 0; i < 100 && row(h, 'conv_slow')[0]!.status !== 'delivered'; i++) {
@@ -122,9 +115,9 @@ describe('durable delivery to the memory backend', () => {
 
   it('reclaims an event whose worker died holding its lease, once the lease expires', async () => {
     h = await start();
-    openmemory.faults.always({ kind: 'status', status: 503 });
+    om.fake.faults.always({ kind: 'status', status: 503 });
     await h.postCall(transcription({ conversationId: 'conv_lease' }));
-    openmemory.faults.clear();
+    om.fake.faults.clear();
     const id = row(h, 'conv_lease')[0]!.id;
     h.core.db.run(sql`UPDATE agent_memory_events SET status = 'delivering', lease_owner = 'dead-worker',
       lease_expires_at = ${clock.now() + 60000}, next_attempt_at = ${clock.now()} WHERE id = ${id}`);

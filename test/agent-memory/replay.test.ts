@@ -1,19 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { ReplayUsageError, replayOptions, replayWith } from '../../plugins/agent-memory/cli.ts';
-import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness, openMemoryFake } from './harness.ts';
 import { transcription } from './payloads.ts';
 
-let openmemory: OpenMemoryFake;
+const om = openMemoryFake();
 let h: Harness;
-beforeAll(async () => {
-  openmemory = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
-});
-afterAll(async () => {
-  await openmemory.close();
-});
 afterEach(async () => {
-  openmemory.faults.clear();
+  om.fake.faults.clear();
   await h?.close();
 });
 
@@ -33,9 +26,9 @@ describe('elaoms replay', () => {
 
   it('lists the dead letters with their reason, then delivers them with --dead', async () => {
     h = await harness({
-      config: { memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } } },
+      config: { memory: om.memoryConfig() },
     });
-    openmemory.faults.always({ kind: 'status', status: 422, match: (method) => method === 'POST' });
+    om.fake.faults.always({ kind: 'status', status: 422, match: (method) => method === 'POST' });
     await h.postCall(transcription({ conversationId: 'conv_replay' }));
 
     const listed = io();
@@ -48,7 +41,7 @@ describe('elaoms replay', () => {
     expect(await replayWith(h.core, { dead: false, list: false }, pendingOnly.io)).toBe(0);
     expect(pendingOnly.out.join('')).toContain('replayed 0');
 
-    openmemory.faults.clear();
+    om.fake.faults.clear();
     const replayed = io();
     expect(await replayWith(h.core, { dead: true, list: false }, replayed.io)).toBe(0);
     expect(replayed.out.join('')).toContain('replayed 1: delivered 1');

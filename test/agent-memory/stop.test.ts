@@ -3,26 +3,19 @@
  * budget, worker passes) before it releases its claims. Releasing a claim under a running delivery
  * lets another process claim the event and store it at the same time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { type Harness, harness, tempDir } from './harness.ts';
+import { type Harness, harness, openMemoryFake, tempDir } from './harness.ts';
 import { transcription } from './payloads.ts';
 
-let openmemory: OpenMemoryFake;
+const om = openMemoryFake();
 const open: Harness[] = [];
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  openmemory = await startOpenMemoryFake({ apiKey: 'om-key', queryCacheTtlMs: 0 });
-});
-afterAll(async () => {
-  await openmemory.close();
-});
 afterEach(async () => {
-  openmemory.faults.clear();
+  om.fake.faults.clear();
   for (const h of open.splice(0)) await h.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
@@ -33,7 +26,7 @@ async function start(options: { dbPath?: string; delivery?: Record<string, unkno
   const h = await harness({
     dbPath: options.dbPath,
     config: {
-      memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } },
+      memory: om.memoryConfig(),
       agentMemory: { delivery: { inlineBudgetMs: 20, pollIntervalMs: 60000, ...options.delivery } },
     },
   });
@@ -54,11 +47,11 @@ function rowOf(h: Harness, conversationId: string): Row {
 
 /** Every add answers after `ms`. */
 function slowAdds(ms: number) {
-  openmemory.faults.always({ kind: 'delay', ms, match: (m, p) => m === 'POST' && p === '/memory/add' });
+  om.fake.faults.always({ kind: 'delay', ms, match: (m, p) => m === 'POST' && p === '/memory/add' });
 }
 
 const addsFor = (conversationId: string) =>
-  openmemory.requests.filter(
+  om.fake.requests.filter(
     (r) =>
       r.path === '/memory/add' &&
       (r.body as { metadata?: { conversation_id?: string } })?.metadata?.conversation_id === conversationId,
@@ -135,7 +128,7 @@ describe('stopping the delivery worker', () => {
     const row = rowOf(b, 'conv_stop_shared');
     expect(row.status).toBe('delivered');
     expect(row.attempts).toBe(1);
-    const keys = [...openmemory.store.memories.values()]
+    const keys = [...om.fake.store.memories.values()]
       .map((m) => m.metadata)
       .filter((m) => m.conversation_id === 'conv_stop_shared')
       .map((m) => `${m.kind}:${m.seq}`);
