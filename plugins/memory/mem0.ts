@@ -56,6 +56,31 @@ function firstId(body: unknown): string {
   return event === undefined ? '' : `event:${String(event)}`;
 }
 
+/** Add and search are the same call on both flavours, at different paths. */
+function addAndSearch(
+  http: HttpClient,
+  paths: { add: string; search: string },
+): Pick<RemoteAdapter, 'add' | 'search'> {
+  return {
+    async add(scope, content, metadata) {
+      const body = await http.request({
+        method: 'POST',
+        path: paths.add,
+        body: { messages: [{ role: 'user', content }], user_id: scope.userId, metadata, infer: false },
+      });
+      return { id: firstId(body), merged: false };
+    },
+    async search(scope, query, limit) {
+      const body = await http.request({
+        method: 'POST',
+        path: paths.search,
+        body: { query, filters: { user_id: scope.userId }, top_k: limit },
+      });
+      return resultsOf(body).map(raw);
+    },
+  };
+}
+
 function ossAdapter(http: HttpClient): RemoteAdapter {
   async function list(scope: Scope, limit: number) {
     const body = await http.request({
@@ -66,23 +91,8 @@ function ossAdapter(http: HttpClient): RemoteAdapter {
     return resultsOf(body).map(raw);
   }
   return {
-    async add(scope, content, metadata) {
-      const body = await http.request({
-        method: 'POST',
-        path: '/memories',
-        body: { messages: [{ role: 'user', content }], user_id: scope.userId, metadata, infer: false },
-      });
-      return { id: firstId(body), merged: false };
-    },
+    ...addAndSearch(http, { add: '/memories', search: '/search' }),
     list,
-    async search(scope, query, limit) {
-      const body = await http.request({
-        method: 'POST',
-        path: '/search',
-        body: { query, filters: { user_id: scope.userId }, top_k: limit },
-      });
-      return resultsOf(body).map(raw);
-    },
     async deleteAll(scope) {
       const count = (await list(scope, 10_000)).length;
       await http.request({ method: 'DELETE', path: '/memories', query: { user_id: scope.userId } });
@@ -110,23 +120,8 @@ function platformAdapter(http: HttpClient): RemoteAdapter {
     return { count: Number(body?.count ?? 0), items: resultsOf(body).map(raw) };
   }
   return {
-    async add(scope, content, metadata) {
-      const body = await http.request({
-        method: 'POST',
-        path: '/v3/memories/add/',
-        body: { messages: [{ role: 'user', content }], user_id: scope.userId, metadata, infer: false },
-      });
-      return { id: firstId(body), merged: false };
-    },
+    ...addAndSearch(http, { add: '/v3/memories/add/', search: '/v3/memories/search/' }),
     list: async (scope, limit) => (await listPage(scope, limit)).items,
-    async search(scope, query, limit) {
-      const body = await http.request({
-        method: 'POST',
-        path: '/v3/memories/search/',
-        body: { query, filters: { user_id: scope.userId }, top_k: limit },
-      });
-      return resultsOf(body).map(raw);
-    },
     async deleteAll(scope) {
       const { count } = await listPage(scope, 1);
       await http.request({ method: 'DELETE', path: '/v1/memories/', query: { user_id: scope.userId } });
