@@ -22,6 +22,24 @@ export class PayloadTooLargeError extends Error {
 
 const DIGITS = /^[0-9]+$/;
 
+/** How many leading bytes {@link ReadOptions.narrow} is shown (or the whole body, if shorter). */
+export const HEAD_BYTES = 512;
+
+/** Options of {@link readBodyLimited}. */
+export interface ReadOptions {
+  /**
+   * Called once with the first {@link HEAD_BYTES} bytes; a number it returns lowers the limit for
+   * the rest of the read (e.g. the limit of the event type named at the start of the body).
+   */
+  narrow?(head: Uint8Array): number | undefined;
+}
+
+/** The declared `content-length` when it is a plain number above `maxBytes`, else null. */
+export function declaredOver(request: Request, maxBytes: number): number | null {
+  const declared = request.headers.get('content-length')?.trim();
+  return declared && DIGITS.test(declared) && Number(declared) > maxBytes ? Number(declared) : null;
+}
+
 /**
  * Cancels without waiting: the cancel of one branch of a tee'd body (`request.clone()`) only settles
  * once every branch is cancelled, so awaiting it here could hang until the caller cancels the others.
@@ -56,30 +74,40 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
  * @throws {PayloadTooLargeError} when the body is larger than `maxBytes`.
  * @throws {TypeError} when `maxBytes` is not a non-negative integer, or the body was already read.
  */
-export async function readBodyLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBodyLimited(
+  request: Request,
+  maxBytes: number,
+  options: ReadOptions = {},
+): Promise<Uint8Array> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new TypeError(`readBodyLimited: maxBytes must be a non-negative integer, got ${String(maxBytes)}`);
   }
   const body = request.body;
-  const declared = request.headers.get('content-length')?.trim();
-  if (declared && DIGITS.test(declared) && Number(declared) > maxBytes) {
+  const declared = declaredOver(request, maxBytes);
+  if (declared !== null) {
     if (body) cancelQuietly(() => body.cancel());
-    throw new PayloadTooLargeError(maxBytes, Number(declared));
+    throw new PayloadTooLargeError(maxBytes, declared);
   }
   if (!body) return new Uint8Array(0);
 
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let limit = maxBytes;
+  let narrow = options.narrow;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
-      cancelQuietly(() => reader.cancel());
-      throw new PayloadTooLargeError(maxBytes, total);
-    }
     chunks.push(value);
+    if (narrow && total >= HEAD_BYTES) {
+      limit = Math.min(limit, narrow(concat(chunks, total).subarray(0, HEAD_BYTES)) ?? limit);
+      narrow = undefined;
+    }
+    if (total > limit) {
+      cancelQuietly(() => reader.cancel());
+      throw new PayloadTooLargeError(limit, total);
+    }
   }
   return concat(chunks, total);
 }

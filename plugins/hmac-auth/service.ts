@@ -1,7 +1,9 @@
 /**
- * The signed-webhook check behind the `elevenlabsSignature` macro: read the raw body within its
- * limit (from a clone, so the request stays readable), hand it to the quarantine hook, verify the
- * signature on the bytes, and only then parse the JSON and apply the per-type limit.
+ * The signed-webhook check behind the `elevenlabsSignature` macro: screen the header and its time
+ * window without touching the body, read the raw body within its limit (from a clone, so the request
+ * stays readable; a post-call's limit narrows to its type's as soon as the leading `"type"` is read),
+ * hand it to the quarantine hook, verify the signature on the bytes, and only then parse the JSON
+ * and apply the per-type limit to bodies that did not name their type first.
  * Runtime-agnostic: clock, logger, events and metrics are injected.
  */
 import { Counter, type Registry } from 'prom-client';
@@ -11,10 +13,10 @@ import { HttpError } from '../../src/http/errors.ts';
 import { requestIdOf } from '../../src/http/request-context.ts';
 import { currentRequestId, type Logger } from '../../src/log.ts';
 import { metric } from '../../src/metrics.ts';
-import { PayloadTooLargeError, readBodyLimited } from './body.ts';
+import { declaredOver, PayloadTooLargeError, readBodyLimited } from './body.ts';
 import type { HmacAuthConfig } from './config.ts';
 import type { LimitKind, Outcome, QuarantineHook, SignedWebhook } from './types.ts';
-import { createVerifier, type Verifier } from './verify.ts';
+import { createVerifier, type Rejected, type Verifier } from './verify.ts';
 
 /** The header ElevenLabs signs with (lower-cased as the Fetch API exposes it). */
 export const SIGNATURE_HEADER = 'elevenlabs-signature';
@@ -52,6 +54,10 @@ const TYPE_LIMITS: Record<string, Exclude<LimitKind, 'post-call'>> = {
   post_call_audio: 'audio',
   call_initiation_failure: 'failure',
 };
+
+/** `{"type":"post_call_audio"`: ElevenLabs puts the type first, so its limit applies while reading. */
+const LEADING_TYPE = /^\s*\{\s*"type"\s*:\s*"([a-z_]{1,64})"/;
+const latin1 = new TextDecoder('latin1');
 
 const tooLarge = () => new HttpError(413, 'Payload too large');
 
@@ -127,36 +133,64 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
     }
   }
 
+  /** For a post-call, the limit of the type named at the very start of the body (`{"type":"…"`). */
+  function limitOfHead(head: Uint8Array): number | undefined {
+    const type = LEADING_TYPE.exec(latin1.decode(head))?.[1];
+    return type && TYPE_LIMITS[type] ? limits[TYPE_LIMITS[type]] : undefined;
+  }
+
+  function rejected(verdict: Rejected, fields: Record<string, unknown>, ip: string, requestId: string) {
+    checks.inc({ result: verdict.reason });
+    const age = verdict.ageSeconds === undefined ? undefined : Math.round(verdict.ageSeconds * 1000) / 1000;
+    logger.warn({ ...fields, timestamp_age_s: age, result: verdict.reason }, 'webhook signature rejected');
+    events.emit('auth.failure', { ip, kind: 'signature', reason: verdict.reason, requestId });
+    return { ok: false as const, error: new HttpError(401, verdict.detail) };
+  }
+
   async function check(request: Request, kind: LimitKind): Promise<CheckResult> {
     if (!verifier) return { ok: false, error: new HttpError(503, `${SECRET_SETTING} is not configured`) };
     const ip = deps.clientIp(request);
     const requestId = currentRequestId() ?? requestIdOf(request);
     const scope = currentRequestId() ? {} : { request_id: requestId };
-    let raw: Uint8Array;
-    try {
-      raw = await readBodyLimited(request.clone(), readLimit(kind));
-    } catch (error) {
-      if (!(error instanceof PayloadTooLargeError)) throw error;
+    const overLimit = () => {
       request.body?.cancel().catch(() => {});
-      logger.warn({ ...scope, client_ip: ip, limit: error.limit }, 'webhook body over its size limit');
-      return { ok: false, error: tooLarge() };
+      return { ok: false as const, error: tooLarge() };
+    };
+    if (declaredOver(request, readLimit(kind)) !== null) {
+      logger.warn({ ...scope, client_ip: ip, limit: readLimit(kind) }, 'webhook body over its size limit');
+      return overLimit();
     }
     const header = request.headers.get(SIGNATURE_HEADER);
-    // Only bodies whose header and time window pass are quarantined: an anonymous client sending
-    // unsigned or stale requests must not be able to fill the quarantine folder.
+    // The header and time window are checked before a byte of the body is read: an anonymous client
+    // sending unsigned or stale requests costs neither the read nor a quarantine file.
     const screened = verifier.screen(header, clock.now());
-    const quarantineId = screened ? null : await hold(raw, request, ip, requestId);
-    const verdict = screened ?? (await verifier(header, raw, clock.now()));
-    const age = verdict.ok ? Math.round(verdict.ageSeconds * 1000) / 1000 : undefined;
-    checks.inc({ result: verdict.ok ? 'valid' : verdict.reason });
-    const fields = { ...scope, client_ip: ip, timestamp_age_s: age, bytes: raw.byteLength };
-    if (!verdict.ok) {
-      logger.warn({ ...fields, result: verdict.reason }, 'webhook signature rejected');
-      events.emit('auth.failure', { ip, kind: 'signature', reason: verdict.reason, requestId });
-      await release(quarantineId, verdict.reason, ip, requestId);
-      return { ok: false, error: new HttpError(401, verdict.detail) };
+    if (screened) {
+      request.body?.cancel().catch(() => {});
+      return rejected(screened, { ...scope, client_ip: ip }, ip, requestId);
     }
-    logger.info({ ...fields, result: 'valid', secret_index: verdict.secretIndex }, 'webhook signature valid');
+    let raw: Uint8Array;
+    try {
+      const narrow = kind === 'post-call' ? { narrow: limitOfHead } : {};
+      raw = await readBodyLimited(request.clone(), readLimit(kind), narrow);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeError)) throw error;
+      logger.warn({ ...scope, client_ip: ip, limit: error.limit }, 'webhook body over its size limit');
+      return overLimit();
+    }
+    const quarantineId = await hold(raw, request, ip, requestId);
+    const verdict = await verifier(header, raw, clock.now());
+    const fields = { ...scope, client_ip: ip, bytes: raw.byteLength };
+    if (!verdict.ok) {
+      const answer = rejected(verdict, fields, ip, requestId);
+      await release(quarantineId, verdict.reason, ip, requestId);
+      return answer;
+    }
+    checks.inc({ result: 'valid' });
+    const age = Math.round(verdict.ageSeconds * 1000) / 1000;
+    logger.info(
+      { ...fields, timestamp_age_s: age, result: 'valid', secret_index: verdict.secretIndex },
+      'webhook signature valid',
+    );
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));

@@ -37,6 +37,8 @@ export interface Rejected {
   ok: false;
   reason: RejectReason;
   detail: (typeof REJECT_DETAILS)[RejectReason];
+  /** `now - timestamp` in seconds, when the header was well-formed (for the log line). */
+  ageSeconds?: number;
 }
 
 /** Result of {@link Verifier}. */
@@ -61,8 +63,10 @@ export interface VerifierOptions {
   futureToleranceSeconds?: number;
 }
 
-function reject(reason: RejectReason): Rejected {
-  return { ok: false, reason, detail: REJECT_DETAILS[reason] };
+function reject(reason: RejectReason, ageSeconds?: number): Rejected {
+  const rejected: Rejected = { ok: false, reason, detail: REJECT_DETAILS[reason] };
+  if (ageSeconds !== undefined) rejected.ageSeconds = ageSeconds;
+  return rejected;
 }
 
 function checkSeconds(name: string, value: number): number {
@@ -107,8 +111,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const parsed = parseSignatureHeader(header);
     if (!parsed) return reject('format');
     const signedMs = parsed.timestamp * 1000;
-    if (signedMs < nowMs - toleranceMs) return reject('too_old');
-    if (signedMs > nowMs + futureMs) return reject('too_new');
+    const age = (nowMs - signedMs) / 1000;
+    if (signedMs < nowMs - toleranceMs) return reject('too_old', age);
+    if (signedMs > nowMs + futureMs) return reject('too_new', age);
     return null;
   }
 
@@ -127,7 +132,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (constantTimeEqual(expected, digest) && secretIndex < 0) secretIndex = i;
       }
     }
-    if (secretIndex < 0) return reject('mismatch');
+    if (secretIndex < 0) return reject('mismatch', (nowMs - signedMs) / 1000);
     return { ok: true, timestamp: parsed.timestamp, ageSeconds: (nowMs - signedMs) / 1000, secretIndex };
   }
 

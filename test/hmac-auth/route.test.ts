@@ -107,6 +107,22 @@ describe('hmac-auth on a route', () => {
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(header.split('v0=')[1]);
   });
+
+  it('logs the timestamp age of a refused signature too', async () => {
+    const stale = await signedBody(TRANSCRIPT, NOW_SEC - 3600);
+    await app.post('/webhooks/post-call', stale.text, { 'elevenlabs-signature': stale.header });
+    expect(app.logs.findLast((l) => l.msg === 'webhook signature rejected')).toMatchObject({
+      result: 'too_old',
+      timestamp_age_s: 3600,
+    });
+    const forged = await signedBody(TRANSCRIPT, NOW_SEC - 5, 'wsec_not_the_secret_000000');
+    await app.post('/webhooks/post-call', forged.text, { 'elevenlabs-signature': forged.header });
+    expect(app.logs.findLast((l) => l.msg === 'webhook signature rejected')).toMatchObject({
+      result: 'mismatch',
+      timestamp_age_s: 5,
+      bytes: forged.text.length,
+    });
+  });
 });
 
 describe('hmac-auth secrets', () => {

@@ -37,7 +37,7 @@ describe('self-made vector (elevenlabs.md §1.3)', () => {
 
   it('fails as too old at t+1801 s (replay after the tolerance)', async () => {
     const verdict = await verify(VECTOR.header, raw, (VECTOR.timestamp + 1801) * 1000);
-    expect(verdict).toEqual({ ok: false, reason: 'too_old', detail: 'Timestamp too old' });
+    expect(verdict).toEqual({ ok: false, reason: 'too_old', detail: 'Timestamp too old', ageSeconds: 1801 });
   });
 });
 
@@ -89,6 +89,7 @@ describe('every detail message is reachable', () => {
       ok: false,
       reason: 'too_old',
       detail: 'Timestamp too old',
+      ageSeconds: 1801,
     });
     expect((await verify(await sign(SECRET, BODY, T - 1800), BODY, NOW)).ok).toBe(true);
   });
@@ -99,6 +100,7 @@ describe('every detail message is reachable', () => {
       ok: false,
       reason: 'too_new',
       detail: 'Timestamp too far in the future',
+      ageSeconds: -301,
     });
     const edge = await verify(await sign(SECRET, BODY, T + 300), BODY, NOW);
     expect(edge).toEqual({ ok: true, timestamp: T + 300, ageSeconds: -300, secretIndex: 0 });
@@ -110,6 +112,7 @@ describe('every detail message is reachable', () => {
       ok: false,
       reason: 'mismatch',
       detail: 'Invalid signature',
+      ageSeconds: 0,
     });
   });
 
