@@ -20,6 +20,8 @@ import {
   findConfigFile,
   isModuleConfig,
   loadConfig,
+  type Source,
+  settingError,
 } from './config/index.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
 import { preloadElevenLabsSdk } from './elevenlabs.ts';
@@ -121,13 +123,25 @@ async function importModuleConfig(argv: string[], env: Record<string, string | u
   }
 }
 
+/** The database, or a {@link ConfigError} on `database.path` when its folder or file cannot be opened. */
+function openConfiguredDatabase(options: CoreConfig['database'], sources: Map<string, Source>): Db {
+  try {
+    return openDatabase(options);
+  } catch (error) {
+    const message = `cannot open ${options.path}: ${(error as Error).message}`;
+    throw new ConfigError([
+      { key: 'database.path', source: sources.get('database.path') ?? 'default', message },
+    ]);
+  }
+}
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const schema: TObject = composeSchema(options.plugins);
   const env = options.env ?? process.env;
   const moduleFile = options.config
     ? undefined
     : await importModuleConfig(options.argv ?? [], env, options.cwd);
-  const { config } = loadConfig<CoreConfig & Record<string, any>>(schema, {
+  const { config, sources } = loadConfig<CoreConfig & Record<string, any>>(schema, {
     env,
     argv: options.argv ?? [],
     cwd: options.cwd,
@@ -139,7 +153,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (config.elevenlabs.apiKey) await preloadElevenLabsSdk();
   const logger = createLogger({ ...config.log, destination: options.logDestination });
   const clock = options.clock ?? systemClock;
-  const db = openDatabase(config.database);
+  const db = openConfiguredDatabase(config.database, sources);
   const prefix = config.database.migrationsTablePrefix;
   applyMigrations(db, CORE_MIGRATIONS, `${prefix}_core`);
   for (const p of ordered)
@@ -178,7 +192,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         return instances.get(name)!.app;
       },
     };
-    const instance = await def.create(ctx);
+    let instance: PluginInstance;
+    try {
+      instance = await def.create(ctx);
+    } catch (error) {
+      throw settingError(error, schema, sources) ?? error;
+    }
     instances.set(def.name, instance);
     app.use(instance.app);
   }

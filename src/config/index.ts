@@ -13,6 +13,7 @@ export {
   leaves,
   loadConfig,
   type Source,
+  settingError,
 } from './load.ts';
 export { composeSchema, coreSections } from './schema.ts';
 

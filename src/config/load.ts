@@ -60,6 +60,25 @@ export function leaves(schema: TSchema, path: string[] = []): Leaf[] {
   return [{ key: path.join('.'), path, schema }];
 }
 
+/**
+ * A plugin's start-up error that names a setting (`WEBHOOK_API_KEYS: entry 2 repeats a key`, by its
+ * environment variable or dotted key) as a {@link ConfigError} on that key, with where its value
+ * came from; null for any other error.
+ */
+export function settingError(
+  error: unknown,
+  schema: TSchema,
+  sources: Map<string, Source>,
+): ConfigError | null {
+  if (error instanceof ConfigError) return error;
+  const match = /^([A-Za-z][\w.]*): (.+)$/s.exec((error as Error)?.message ?? '');
+  if (!match) return null;
+  const [, name, message] = match as unknown as [string, string, string];
+  const leaf = leaves(schema).find((l) => l.key === name || (l.schema as { env?: string }).env === name);
+  if (!leaf) return null;
+  return new ConfigError([{ key: leaf.key, source: sources.get(leaf.key) ?? 'default', message }]);
+}
+
 /** True for config files that are modules (TypeScript or JavaScript with a default export). */
 export function isModuleConfig(path: string): boolean {
   return /\.(ts|mts|js|mjs)$/.test(path);
@@ -86,14 +105,27 @@ function readConfigFile(path: string, required: boolean): Record<string, unknown
     if (!required) return undefined;
     throw new ConfigError([{ key: 'config', source: `file ${path}`, message: 'file not found' }]);
   }
+  const fail = (message: string) => new ConfigError([{ key: 'config', source: `file ${path}`, message }]);
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8'));
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error('expected a JSON object');
-    return parsed;
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([{ key: 'config', source: `file ${path}`, message: (error as Error).message }]);
+    // The parser's own message quotes the text around the error, which may be a secret.
+    throw fail(`not valid JSON${whereInText(text, (error as Error).message)}`);
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('expected a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+/** " at line L, column C" when the parser's message gives a place (V8 does, JavaScriptCore does not). */
+function whereInText(text: string, message: string): string {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return ` at line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  const position = /position (\d+)/.exec(message);
+  if (!position) return '';
+  const before = text.slice(0, Number(position[1])).split('\n');
+  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
 /** Loads, merges, coerces and checks the configuration against `schema`. */

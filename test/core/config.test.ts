@@ -119,6 +119,25 @@ describe('config errors', () => {
     writeFileSync(join(dir, 'elaoms.config.json'), '{ not json');
     const [issue] = issuesOf(() => loadConfig(schema, { env: {}, cwd: dir }));
     expect(issue!.source).toBe(`file ${join(dir, 'elaoms.config.json')}`);
+    expect(issue!.message).toStartWith('not valid JSON');
+  });
+
+  it('never repeats the text of a malformed config file, which may hold a secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(
+      join(dir, 'elaoms.config.json'),
+      '{\n  "hmacAuth": {\n    "secrets": [wsec_supersecret_123]\n  }\n}',
+    );
+    const error = (() => {
+      try {
+        loadConfig(schema, { env: {}, cwd: dir });
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.message).toContain('not valid JSON');
+    expect(error?.message).not.toContain('supersecret');
   });
 
   it('fails at boot when a plugin needs a disabled plugin, naming the key to set', async () => {
