@@ -6,12 +6,15 @@ import { type Static, Type } from '@sinclair/typebox';
 
 export const MemoryConfig = Type.Object(
   {
-    backend: Type.Union([Type.Literal('embedded'), Type.Literal('openmemory'), Type.Literal('mem0')], {
-      default: 'embedded',
-      env: 'MEMORY_BACKEND',
-      description:
-        'embedded: our SQLite with full-text search (nothing else to install); openmemory or mem0: that HTTP server.',
-    }),
+    backend: Type.Union(
+      [Type.Literal('auto'), Type.Literal('embedded'), Type.Literal('openmemory'), Type.Literal('mem0')],
+      {
+        default: 'auto',
+        env: 'MEMORY_BACKEND',
+        description:
+          'embedded: our SQLite with full-text search (nothing else to install); openmemory or mem0: that HTTP server; auto: openmemory when OPENMEMORY_API_KEY is set (as the predecessor was configured), mem0 when MEM0_API_KEY is set, else embedded.',
+      },
+    ),
     timeoutMs: Type.Integer({
       default: 30000,
       minimum: 1,

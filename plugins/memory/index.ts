@@ -1,5 +1,5 @@
 /**
- * The memory plugin: the selected MemoryBackend (MEMORY_BACKEND = embedded | openmemory | mem0) as
+ * The memory plugin: the selected MemoryBackend (MEMORY_BACKEND = auto | embedded | openmemory | mem0) as
  * the plugin's service and the `memory` decorator, with its health check. It has no routes; agent-memory
  * uses the service, a host mounting it alone reaches the backend through `memory`.
  */
@@ -49,7 +49,7 @@ export const memoryPlugin = definePlugin({
       notices: () =>
         missing
           ? [
-              `memory: MEMORY_BACKEND=${ctx.config.backend} but ${missing} is not set; memories are neither stored nor read`,
+              `memory: MEMORY_BACKEND=${backend.name} but ${missing} is not set; memories are neither stored nor read`,
             ]
           : [],
     };

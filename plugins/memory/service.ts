@@ -49,8 +49,21 @@ export function unconfiguredBackend(name: string, setting: string): MemoryBacken
   };
 }
 
+/** The backend MEMORY_BACKEND names; `auto` follows the API key that is set. */
+export function chosenBackend(config: MemoryConfig): Exclude<MemoryConfig['backend'], 'auto'> {
+  if (config.backend !== 'auto') return config.backend;
+  const openmemory = config.openmemory.apiKey !== undefined;
+  const mem0 = config.mem0.apiKey !== undefined;
+  if (openmemory && mem0)
+    throw new TypeError(
+      'MEMORY_BACKEND: both OPENMEMORY_API_KEY and MEM0_API_KEY are set; set it to openmemory or mem0',
+    );
+  return openmemory ? 'openmemory' : mem0 ? 'mem0' : 'embedded';
+}
+
 export function createMemoryService(options: MemoryServiceOptions): MemoryService {
-  const { config, resilience, clock } = options;
+  const { resilience, clock } = options;
+  const config = { ...options.config, backend: chosenBackend(options.config) };
   const upstream = (name: string) =>
     createUpstream({
       name,

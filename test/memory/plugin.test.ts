@@ -54,6 +54,43 @@ describe('memory plugin', () => {
     await fake.close();
   });
 
+  it('picks OpenMemory when only its URL and key are set, as the predecessor was configured', async () => {
+    const fake = await startOpenMemoryFake({ apiKey: 'auto-key' });
+    const { core } = await testCore({
+      plugins: [memoryPlugin],
+      env: { OPENMEMORY_URL: fake.url, OPENMEMORY_API_KEY: 'auto-key' },
+    });
+    const backend = core.service<MemoryBackend>('memory');
+    expect(backend.name).toBe('openmemory');
+    await backend.storeConversation({ userId: '+1' }, conversation('c', 'hello there friend'));
+    expect(fake.store.memories.size).toBeGreaterThan(0);
+    await core.stop();
+    await fake.close();
+  });
+
+  it('refuses to guess when both remote keys are set and MEMORY_BACKEND is auto', async () => {
+    const boot = testCore({
+      plugins: [memoryPlugin],
+      env: { OPENMEMORY_API_KEY: 'one-key', MEM0_API_KEY: 'other-key' },
+    });
+    const error = await boot.then(
+      () => null,
+      (caught: unknown) => caught as { name: string; issues: Array<{ key: string; source: string }> },
+    );
+    expect(error?.name).toBe('ConfigError');
+    expect(error?.issues[0]).toMatchObject({ key: 'memory.backend', source: 'default' });
+    expect(JSON.stringify(error)).not.toContain('one-key');
+  });
+
+  it('keeps the embedded backend when MEMORY_BACKEND says so, whatever keys are set', async () => {
+    const { core } = await testCore({
+      plugins: [memoryPlugin],
+      env: { MEMORY_BACKEND: 'embedded', OPENMEMORY_API_KEY: 'unused-key' },
+    });
+    expect(core.service<MemoryBackend>('memory').name).toBe('embedded');
+    await core.stop();
+  });
+
   it('mounts alone in a host app that keeps its own routes', async () => {
     const mounted = await memory({ config: { database: { path: ':memory:' } } });
     const host = new Elysia()
