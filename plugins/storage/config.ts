@@ -24,6 +24,13 @@ export const StorageConfig = Type.Object(
       env: 'WEBHOOK_QUARANTINE_ENABLED',
       description: 'Write each body to quarantine before its signature is checked (SEC-6.2).',
     }),
+    quarantineMaxBytes: Type.Integer({
+      default: 1024 ** 3,
+      minimum: 0,
+      env: 'WEBHOOK_QUARANTINE_MAX_BYTES',
+      description:
+        'Most bytes the quarantine folder may hold. A header with a fresh timestamp and a forged digest gets its body quarantined, so without a cap anyone could fill the disk; a body that would go over is checked without a copy (logged, counted). 0: no cap.',
+    }),
     fileMode: Type.Integer({
       default: 0o600,
       minimum: 0,

@@ -24,7 +24,7 @@ export function storageMetrics(registry: Registry) {
     }),
     quarantine: new Counter({
       name: 'elaoms_storage_quarantine_total',
-      help: 'Quarantine outcomes: held, passed, failed (signature), error (could not write)',
+      help: 'Quarantine outcomes: held, passed, failed (signature), error (could not write), over_quota (not held)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

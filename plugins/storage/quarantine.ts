@@ -18,7 +18,7 @@ import {
   toDisk,
 } from './deps.ts';
 import { type SaveInput, type SaveResult, saveFile } from './files.ts';
-import { deleteFileRows, fileByPath, setQuarantineStatus, upsertFile } from './records.ts';
+import { deleteFileRows, fileByPath, quarantinedBytes, setQuarantineStatus, upsertFile } from './records.ts';
 
 /** What the caller knows about a held body: hmac-auth's QuarantineMeta (all optional here). */
 export interface HoldMeta {
@@ -64,9 +64,26 @@ export interface QuarantineStore {
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** How long the quarantine's byte count is trusted before it is summed from the table again. */
+const USAGE_RESYNC_MS = 10_000;
+
 /** Builds the quarantine store over the shared deps and counters. */
 export function quarantineStore(deps: StorageDeps, state: StorageState): QuarantineStore {
   const { config, logger } = deps;
+
+  // Summed from the table at most every USAGE_RESYNC_MS (other workers, the sweeper and promotions
+  // change it); in between, each body held here is added, so a burst cannot overshoot the cap.
+  const usage = { bytes: 0, syncedAt: Number.NEGATIVE_INFINITY };
+
+  function overQuota(bytes: number): boolean {
+    if (config.quarantineMaxBytes === 0) return false;
+    const now = deps.clock.now();
+    if (now - usage.syncedAt >= USAGE_RESYNC_MS) {
+      usage.bytes = quarantinedBytes(deps.db);
+      usage.syncedAt = now;
+    }
+    return usage.bytes + bytes > config.quarantineMaxBytes;
+  }
 
   function pathOf(id: string): string | undefined {
     return ID.test(id) ? join(resolve(config.quarantinePath), `${id}.body`) : undefined;
@@ -76,8 +93,16 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     if (!config.quarantineEnabled) return null;
     const id = crypto.randomUUID();
     const path = pathOf(id)!;
+    const plain = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
+    if (overQuota(plain.length)) {
+      deps.metrics.quarantine.inc({ outcome: 'over_quota' });
+      logger.warn(
+        { bytes: plain.length, quarantine_bytes: usage.bytes, limit: config.quarantineMaxBytes },
+        'quarantine full; body checked without a quarantine copy',
+      );
+      return null;
+    }
     try {
-      const plain = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
       const onDisk = await toDisk(deps, plain);
       const result = await writeFileAtomic(path, onDisk, { mode: config.fileMode, dirMode: config.dirMode });
       logWarnings(logger, result.warnings);
@@ -95,6 +120,7 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
         status: 'held',
         createdAt: deps.clock.now(),
       });
+      usage.bytes += onDisk.length;
       state.quarantine.held++;
       deps.metrics.quarantine.inc({ outcome: 'held' });
       return id;

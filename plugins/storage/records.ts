@@ -16,6 +16,16 @@ export function upsertFile(db: Db, row: NewFileRow): StoredFileRow {
     .get();
 }
 
+/** Bytes on disk of every quarantined body. */
+export function quarantinedBytes(db: Db): number {
+  const row = db
+    .select({ bytes: sql<number>`total(${storageFiles.size})` })
+    .from(storageFiles)
+    .where(eq(storageFiles.quarantined, true))
+    .get();
+  return Number(row?.bytes ?? 0);
+}
+
 export function fileById(db: Db, id: number): StoredFileRow | undefined {
   return db.select().from(storageFiles).where(eq(storageFiles.id, id)).get();
 }

@@ -33,6 +33,30 @@ describe('quarantine (SEC-6)', () => {
     expect(h.service.list({ quarantined: true })[0]).toMatchObject({ status: 'failed', requestId: 'r' });
   });
 
+  it('stops holding bodies once the quarantine holds its cap of bytes, and again once bodies leave', async () => {
+    h = await storageHarness({ quarantineMaxBytes: 2500 });
+    const body = new Uint8Array(1000).fill(0x7b);
+    const first = await h.service.quarantine.hold(body);
+    const second = await h.service.quarantine.hold(body);
+    expect(first).not.toBeNull();
+    expect(second).not.toBeNull();
+    // A third 1000-byte body would make 3000 > 2500: checked without a copy, nothing written.
+    expect(await h.service.quarantine.hold(body)).toBeNull();
+    expect((await walk(h.quarantine)).length).toBe(2);
+    expect(h.logs.findLast((l) => l.msg?.startsWith('quarantine full'))).toMatchObject({
+      bytes: 1000,
+      quarantine_bytes: 2000,
+      limit: 2500,
+    });
+    const metrics = await h.core.metrics.metrics();
+    expect(metrics).toContain('outcome="over_quota"} 1');
+    // Space comes back when held bodies leave (here: dropped); the count is summed again after 10 s.
+    await h.service.quarantine.drop(first!);
+    expect(await h.service.quarantine.hold(body)).toBeNull();
+    h.clock.advance(10_000);
+    expect(await h.service.quarantine.hold(body)).not.toBeNull();
+  });
+
   it('holds a body before the check and moves it to its final path when it passes', async () => {
     h = await storageHarness();
     const raw = transcription('conv_q');
