@@ -35,7 +35,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createRegistry } from './metrics.ts';
 import type { PluginContext, PluginDefinition, PluginInstance } from './plugin.ts';
 import { connectRedis } from './redis.ts';
-import { rememberPeer } from './runtime.ts';
+import { readEnv, rememberPeerFromServer } from './runtime.ts';
 import { VERSION } from './version.ts';
 
 export const CORE_MIGRATIONS = fileURLToPath(new URL('../drizzle/core', import.meta.url));
@@ -137,7 +137,7 @@ function openConfiguredDatabase(options: CoreConfig['database'], sources: Map<st
 
 export async function createCore(options: CoreOptions): Promise<Core> {
   const schema: TObject = composeSchema(options.plugins);
-  const env = options.env ?? process.env;
+  const env = options.env ?? readEnv();
   const moduleFile = options.config
     ? undefined
     : await importModuleConfig(options.argv ?? [], env, options.cwd);
@@ -255,8 +255,7 @@ function embeddedApp(ordered: PluginDefinition<any, any>[], config: Record<strin
     .digest('hex');
   return new Elysia({ name: 'elaoms/embedded', seed })
     .onRequest(function recordPeer({ request, server }) {
-      const address = server?.requestIP?.(request)?.address;
-      if (address) rememberPeer(request, address);
+      rememberPeerFromServer(request, server);
     })
     .use(errorHandling(logger, 'scoped'));
 }

@@ -50,6 +50,18 @@ export function rememberPeer(request: Request, address: string): void {
   if (!peerAddress.has(request)) peerAddress.set(request, address);
 }
 
+/**
+ * Records the peer address a host's Elysia server reports (`server.requestIP`, which Bun's
+ * `.listen()` provides); a server without it (Deno.serve, `app.handle`) records nothing.
+ */
+export function rememberPeerFromServer(
+  request: Request,
+  server: { requestIP?(request: Request): { address?: string } | null } | null | undefined,
+): void {
+  const address = server?.requestIP?.(request)?.address;
+  if (address) rememberPeer(request, address);
+}
+
 /** The address of the socket the request came from, as the runtime reports it. */
 export function socketAddress(request: Request): string | undefined {
   return peerAddress.get(request);
