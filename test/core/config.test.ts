@@ -95,6 +95,22 @@ describe('config errors', () => {
     expect(issue!.message).toContain('"fatal"');
   });
 
+  it('names each other kind of bad value: a boolean, a URL, a missing file, a --config without a path', () => {
+    const [boolean] = issuesOf(() => loadConfig(schema, { env: { LOG_PRETTY: 'maybe' }, cwd }));
+    expect(boolean).toMatchObject({ key: 'log.pretty', source: 'env LOG_PRETTY' });
+    expect(boolean!.message).toContain('true or false');
+    const url = 'rediss//:hunter2@cache.example';
+    const [pattern] = issuesOf(() => loadConfig(schema, { env: { REDIS_URL: url }, cwd }));
+    expect(pattern).toMatchObject({ key: 'redis.url', source: 'env REDIS_URL' });
+    // A Redis URL may carry a password: the value is not repeated.
+    expect(JSON.stringify(pattern)).not.toContain('hunter2');
+    const [missing] = issuesOf(() => loadConfig(schema, { env: { ELAOMS_CONFIG: 'nowhere.json' }, cwd }));
+    expect(missing).toMatchObject({ key: 'config', message: 'file not found' });
+    expect(missing!.source).toContain('nowhere.json');
+    const [noPath] = issuesOf(() => loadConfig(schema, { env: {}, argv: ['--config'], cwd }));
+    expect(noPath).toMatchObject({ key: 'config', message: '--config needs a path' });
+  });
+
   it('rejects unknown keys in the config file', () => {
     const issues = issuesOf(() => loadConfig(schema, { file: { server: { prot: 1 } }, env: {}, cwd }));
     expect(issues[0]!.key).toBe('server.prot');

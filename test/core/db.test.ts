@@ -3,10 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { createApp } from '../../src/app.ts';
 import { CORE_MIGRATIONS } from '../../src/core.ts';
 import { applyMigrations, openDatabase, transaction } from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { leases } from '../../src/db/schema.ts';
+import { memoryDestination } from '../../src/log.ts';
 
 function freshDb() {
   const db = openDatabase({ path: join(mkdtempSync(join(tmpdir(), 'db-')), 'test.db') });
@@ -24,6 +26,26 @@ describe('database', () => {
     applyMigrations(db, CORE_MIGRATIONS, '__test_migrations_core');
     expect(schemaOf()).toEqual(before);
     expect(db.all(sql`SELECT * FROM __test_migrations_core`)).toEqual(applied);
+  });
+
+  it('boots the full app twice on one file without changing its schema or any migrations table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'db-'));
+    const env = { DATABASE_PATH: join(dir, 'elaoms.db'), WEBHOOK_STORAGE_PATH: join(dir, 'webhooks') };
+    const snapshot = async () => {
+      const core = await createApp({ env, argv: [], cwd: dir, logDestination: memoryDestination() });
+      const master = core.db.all<{ name: string; sql: string | null }>(
+        sql`SELECT type, name, sql FROM sqlite_master ORDER BY name`,
+      );
+      const tables = master.map((row) => row.name).filter((name) => /^__elaoms_migrations_/.test(name));
+      const migrations = tables.map((name) => core.db.all(sql.raw(`SELECT * FROM "${name}" ORDER BY 1`)));
+      await core.stop();
+      return { master, tables, migrations };
+    };
+    const first = await snapshot();
+    // Every plugin with migrations has its own table, and each recorded at least one migration.
+    expect(first.tables.length).toBeGreaterThanOrEqual(5);
+    for (const rows of first.migrations) expect(rows.length).toBeGreaterThan(0);
+    expect(await snapshot()).toEqual(first);
   });
 
   it('uses WAL mode on a file', () => {
