@@ -206,8 +206,19 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       throw new HttpError(503, 'Memory backend unavailable; nothing was deleted');
     }
     const removed = events.deleteUser(userId);
-    const greetings = callers.deleteUser(userId);
+    let greetings = callers.deleteUser(userId);
     const filesDeleted = await files.erase(userId, removed.conversations);
+    // A delivery of this caller in flight (or its greeting work) may write to the backend or
+    // re-create the greeting after the deletes above: wait for it, then delete what it wrote.
+    if (await worker.settledFor(userId)) {
+      greetings += callers.deleteUser(userId);
+      try {
+        memories += (await deps.backend().deleteUser({ userId })).deleted;
+      } catch (error) {
+        logger.error({ err: error }, 'erasure: memory backend failed after an in-flight delivery');
+        throw new HttpError(503, 'Memory backend unavailable; erasure incomplete, please retry');
+      }
+    }
     const result = {
       user_id: userId,
       memories_deleted: memories,
