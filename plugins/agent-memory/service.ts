@@ -22,6 +22,7 @@ import { llmSummary } from './llm.ts';
 import type { MemoryBackend } from './memory.ts';
 import { type Envelope, parseEnvelope } from './payload.ts';
 import { handlePostCall, type PostCallAnswer, type PostCallInput } from './post-call.ts';
+import type { AgentProfile } from './profile.ts';
 import { ProfileStore } from './profiles.ts';
 import {
   type CallerContext,
@@ -142,13 +143,26 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   async function clientData(body: ClientDataBody & { agent_id: string }): Promise<ClientDataResponse> {
     const controller = new AbortController();
     const log = logger.child({ agent_id: body.agent_id, call_sid: body.call_sid });
+    // The profile as soon as it is read: the fallback still needs its dynamic-variable placeholders
+    // (ElevenLabs refuses a response that lacks a variable the agent defines).
+    let profile: AgentProfile | null = null;
     const work = (async () => {
       const [read, caller] = await Promise.all([
-        profiles.read(body.agent_id, controller.signal).catch((error) => {
-          log.warn({ err: error }, 'agent profile unavailable at call start');
+        profiles.read(body.agent_id, controller.signal).then(
+          (found) => {
+            profile = found?.profile ?? null;
+            return found;
+          },
+          (error) => {
+            log.warn({ err: error }, 'agent profile unavailable at call start');
+            return null;
+          },
+        ),
+        // Failing alone, so the profile read still finishes and its placeholders are answered.
+        callerContext(body.caller_id, body.agent_id).catch((error) => {
+          log.warn({ err: error }, 'client-data personalization failed; agent defaults answered');
           return null;
         }),
-        callerContext(body.caller_id, body.agent_id),
       ]);
       log.info(
         {
@@ -178,7 +192,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       clearTimeout(timer);
     }
     work.catch(() => undefined);
-    return clientDataResponse(body, null, null);
+    return clientDataResponse(body, profile, null);
   }
 
   async function search(body: SearchBody): Promise<SearchResponse> {
