@@ -4,6 +4,7 @@
  */
 import { clip, USER_CONTEXT_MAX } from './greeting.ts';
 import type { MemoryItem } from './memory.ts';
+import { isWithheldCallerId } from './payload.ts';
 import type { AgentProfile } from './profile.ts';
 
 export interface ClientDataBody {
@@ -113,12 +114,14 @@ function text(value: unknown): string | undefined {
 export function searchRequest(body: SearchBody): SearchRequest | null {
   const query = text(body.query) ?? text(body.search_query);
   if (!query) return null;
-  const userId = text(body.user_id) ?? text(body.caller_id) ?? 'unknown';
+  const asked = text(body.user_id) ?? text(body.caller_id);
+  // A withheld caller has no memories of their own: never search a shared "anonymous" bucket.
+  const userId = asked && !isWithheldCallerId(asked) ? asked : 'unknown';
   // Number("") is 0: a blank limit is no limit, not a limit of one.
-  const asked = typeof body.limit === 'string' ? Number(text(body.limit) ?? Number.NaN) : body.limit;
+  const limitAsked = typeof body.limit === 'string' ? Number(text(body.limit) ?? Number.NaN) : body.limit;
   const limit =
-    typeof asked === 'number' && Number.isFinite(asked)
-      ? Math.min(MAX_SEARCH_LIMIT, Math.max(1, Math.trunc(asked)))
+    typeof limitAsked === 'number' && Number.isFinite(limitAsked)
+      ? Math.min(MAX_SEARCH_LIMIT, Math.max(1, Math.trunc(limitAsked)))
       : DEFAULT_SEARCH_LIMIT;
   return { query, userId, limit };
 }

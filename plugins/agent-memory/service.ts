@@ -20,7 +20,7 @@ import { createFiles } from './files.ts';
 import { type ConversationFacts, factsFromJson, factsJson, summarize } from './greeting.ts';
 import { llmSummary } from './llm.ts';
 import type { MemoryBackend } from './memory.ts';
-import { type Envelope, parseEnvelope } from './payload.ts';
+import { type Envelope, isWithheldCallerId, parseEnvelope } from './payload.ts';
 import { handlePostCall, type PostCallAnswer, type PostCallInput } from './post-call.ts';
 import type { AgentProfile } from './profile.ts';
 import { ProfileStore } from './profiles.ts';
@@ -132,7 +132,8 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   }
 
   async function callerContext(userId: string | undefined, agentId: string): Promise<CallerContext | null> {
-    if (!userId) return null;
+    // A withheld number ("anonymous", "restricted", …) is no caller id: post-call never stores under it.
+    if (!userId || isWithheldCallerId(userId)) return null;
     const found = callers.read(userId, agentId);
     if (found)
       return { summary: found.row.summary, greeting: found.sameAgent ? found.row.greeting : undefined };
