@@ -53,9 +53,10 @@ function describe(error: unknown): string {
 export class DeliveryWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<number> | undefined;
-  private readonly background = new Set<Promise<void>>();
-  /** Deliveries running now (inline and worker), each holding a claim until it settles. */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Work after a delivery (greetings), by the caller it is for. */
+  private readonly background = new Map<Promise<void>, string>();
+  /** Deliveries running now (inline and worker), each holding a claim until it settles, by caller. */
+  private readonly inFlight = new Map<Promise<unknown>, string>();
   private stopped = true;
   private stopping = false;
 
@@ -101,7 +102,21 @@ export class DeliveryWorker {
   /** Waits for the deliveries in flight and the background work started after them (greetings). */
   async settled(): Promise<void> {
     while (this.inFlight.size || this.background.size) {
-      await Promise.allSettled([...this.inFlight, ...this.background]);
+      await Promise.allSettled([...this.inFlight.keys(), ...this.background.keys()]);
+    }
+  }
+
+  /**
+   * Waits for the deliveries and background work of one caller (erasure: what they write after the
+   * caller's data was deleted must be deleted again). True when there was any.
+   */
+  async settledFor(userId: string): Promise<boolean> {
+    let waited = false;
+    for (;;) {
+      const mine = [...this.inFlight, ...this.background].filter(([, user]) => user === userId);
+      if (!mine.length) return waited;
+      waited = true;
+      await Promise.allSettled(mine.map(([work]) => work));
     }
   }
 
@@ -147,7 +162,7 @@ export class DeliveryWorker {
   private deliver(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
     const work = this.attempt(row, parsed);
     const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+    this.inFlight.set(tracked, row.user_id);
     return work;
   }
 
@@ -157,6 +172,7 @@ export class DeliveryWorker {
     const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
     let envelope: Envelope;
     let memoryId: string | null;
+    let marked = false;
     const release = this.keepLease(row, log);
     try {
       envelope = parsed ?? parseEnvelope(row.payload ?? '');
@@ -164,7 +180,7 @@ export class DeliveryWorker {
       const scope = { userId: row.user_id, ...(row.agent_id ? { agentId: row.agent_id } : {}) };
       const { ids } = await this.deps.backend().storeConversation(scope, record);
       memoryId = ids[0] ?? null;
-      store.markDelivered(row.id, owner, memoryId, clock.now());
+      marked = store.markDelivered(row.id, owner, memoryId, clock.now());
       logger.info(
         { ...log, memory_id: memoryId, backend: this.deps.backend().name },
         'conversation stored in memory',
@@ -174,7 +190,10 @@ export class DeliveryWorker {
     } finally {
       release();
     }
-    this.track(row, envelope);
+    // The row is no longer ours: erased meanwhile (the caller's greeting must not come back) or
+    // claimed by another worker after our lease ran out (that worker does the after-work).
+    if (!marked) logger.warn(log, 'event erased or reclaimed during its delivery; no caller update');
+    else this.track(row, envelope);
     return { status: 'delivered', memoryId };
   }
 
@@ -222,6 +241,6 @@ export class DeliveryWorker {
         this.deps.logger.error({ err: error, event_id: row.id }, 'post-delivery work failed');
       })
       .finally(() => this.background.delete(work));
-    this.background.add(work);
+    this.background.set(work, row.user_id);
   }
 }

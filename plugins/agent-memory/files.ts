@@ -1,8 +1,11 @@
 /**
  * Filing post-call payloads (FR-1.11, FR-1.14) through the storage plugin: transcription and
- * initiation-failure JSON at once, the MP3 of `post_call_audio` once its transcription is known
- * (the cache plugin's pairing helper, either order, across instances). Nothing here ever fails the
- * webhook: errors are logged and the event stays committed.
+ * initiation-failure JSON at once, the MP3 of `post_call_audio` once its transcription is known.
+ * The event store decides first: audio whose transcription is already committed is saved at once,
+ * so a restart that emptied a memory cache cannot strand it. Only audio that really came first
+ * waits in the cache (the cache plugin's pairing helper, either order, across instances), with
+ * the id of the request that carried it (FR-4.7). Nothing here ever fails the webhook: errors are
+ * logged and the event stays committed.
  */
 import { Buffer } from 'node:buffer';
 import type { Logger } from '../../src/log.ts';
@@ -39,15 +42,20 @@ function callerDir(row: { user_id: string; user_id_source: string } | undefined)
 export function createFiles(deps: FilesDeps): Files {
   const { storage, logger } = deps;
   const pairing: AudioPairing | null =
-    storage && deps.cache ? createAudioPairing(deps.cache, { save: saveAudio }) : null;
+    storage && deps.cache
+      ? createAudioPairing(deps.cache, { save: (id, audio) => saveAudio(id, audio) })
+      : null;
+  // The request id of audio waiting in the pairing cache, for its sidecar when it is saved later.
+  const waitingRequests = pairing ? deps.cache!.namespace('audio-request') : null;
 
-  async function saveAudio(conversationId: string, audio: Uint8Array): Promise<void> {
+  async function saveAudio(conversationId: string, audio: Uint8Array, requestId?: string): Promise<void> {
     const transcription = deps.events.transcriptionOf(conversationId);
     const saved = await storage!.save({
       webhookType: 'post_call_audio',
       conversationId,
       agentId: transcription?.agent_id ?? null,
       callerPhone: callerDir(transcription),
+      requestId: requestId ?? (await waitingRequestId(conversationId)),
       validated: true,
       body: audio,
       ext: 'mp3',
@@ -57,6 +65,25 @@ export function createFiles(deps: FilesDeps): Files {
       { conversation_id: conversationId, path: saved.path, bytes: saved.bytes },
       'call audio saved',
     );
+  }
+
+  async function waitingRequestId(conversationId: string): Promise<string | undefined> {
+    const id = await waitingRequests?.getText(conversationId).catch(() => null);
+    return id || undefined;
+  }
+
+  /** Saves the MP3 now when its transcription is committed; otherwise it waits in the cache. */
+  async function fileAudio(conversationId: string, audio: Uint8Array, requestId?: string) {
+    if (!pairing || deps.events.transcriptionOf(conversationId)) {
+      await saveAudio(conversationId, audio, requestId);
+      return 'saved';
+    }
+    if (requestId) await waitingRequests!.set(conversationId, requestId, deps.cache!.audioTtlSeconds);
+    const outcome = await pairing.onAudio(conversationId, audio);
+    if (outcome === 'saved' || !deps.events.transcriptionOf(conversationId)) return outcome;
+    // The transcription was committed while the audio was being cached, by a process whose cache
+    // is not ours (memory cache): take the audio back now instead of leaving it to expire.
+    return (await pairing.onTranscription(conversationId)) === 'saved' ? 'saved' : outcome;
   }
 
   async function dropQuarantine(id: string | null | undefined): Promise<void> {
@@ -87,10 +114,11 @@ export function createFiles(deps: FilesDeps): Files {
         if (envelope.type === 'post_call_audio') {
           await dropQuarantine(input.quarantineId);
           const audio = envelope.data.full_audio;
-          if (typeof audio !== 'string' || !pairing) return;
-          const outcome = await pairing.onAudio(
+          if (typeof audio !== 'string' || !storage) return;
+          const outcome = await fileAudio(
             envelope.conversationId,
             new Uint8Array(Buffer.from(audio, 'base64')),
+            input.requestId,
           );
           logger.info({ conversation_id: envelope.conversationId, outcome }, 'call audio received');
           return;

@@ -21,6 +21,7 @@ import { memoryPlugin } from '../memory/index.ts';
 import { type StorageService, storagePlugin } from '../storage/index.ts';
 import { AgentMemoryConfig } from './config.ts';
 import { clientDataExamples, eraseExamples, postCallDocs, searchExamples } from './docs.ts';
+import { clientDataRequest } from './responses.ts';
 import { createAgentMemoryService } from './service.ts';
 import { backendOf, queueHealth, queueMetrics } from './wiring.ts';
 
@@ -35,23 +36,30 @@ export type { AgentMemoryService, ErasureResult } from './service.ts';
 
 const TAGS = ['webhooks'];
 
+/**
+ * A body field ElevenLabs may send as a string, a number (a numeric id or query) or null (a
+ * dynamic variable it could not fill): accepted here, read by the handler, never a 422.
+ */
+const loose = (description?: string) =>
+  t.Optional(t.Union([t.String(), t.Number(), t.Null()], description ? { description } : {}));
+
 const ClientDataBody = t.Object(
   {
-    caller_id: t.Optional(t.String({ description: 'Caller phone (E.164): the caller memory key.' })),
-    agent_id: t.Optional(t.String({ description: 'The agent being called (required).' })),
-    called_number: t.Optional(t.String()),
-    call_sid: t.Optional(t.String()),
+    caller_id: loose('Caller phone (E.164): the caller memory key. Null, empty or withheld: no memory.'),
+    agent_id: loose('The agent being called (required; 400 "Missing agent_id" without it).'),
+    called_number: loose('The number the caller dialled; echoed in dynamic_variables.'),
+    call_sid: loose('Twilio call SID; echoed in dynamic_variables.'),
   },
   { additionalProperties: true, examples: [clientDataExamples.body] },
 );
 
 const SearchBody = t.Object(
   {
-    query: t.Optional(t.String({ description: 'What to look for (or search_query).' })),
-    search_query: t.Optional(t.String()),
-    user_id: t.Optional(t.String({ description: 'Whose memories (or caller_id); default "unknown".' })),
-    caller_id: t.Optional(t.String()),
-    limit: t.Optional(t.Union([t.Number(), t.String()], { description: 'Default 5, at most 50.' })),
+    query: loose('What to look for (or search_query); required, 400 "Missing query parameter" without it.'),
+    search_query: loose('Same as query (used when query is absent).'),
+    user_id: loose('Whose memories (or caller_id); default "unknown".'),
+    caller_id: loose('Same as user_id (used when user_id is absent).'),
+    limit: loose('Default 5 (also for null or ""), at most 50.'),
   },
   { additionalProperties: true, examples: [searchExamples.body] },
 );
@@ -125,12 +133,12 @@ export const agentMemoryPlugin = definePlugin({
       .post(
         '/webhooks/client-data',
         async function clientData({ body, set }) {
-          const agentId = typeof body.agent_id === 'string' ? body.agent_id.trim() : '';
-          if (!agentId) {
+          const request = clientDataRequest(body);
+          if (!request) {
             set.status = 400;
             return { detail: 'Missing agent_id' };
           }
-          return service.clientData({ ...body, agent_id: agentId });
+          return service.clientData(request);
         },
         {
           apiKey: 'webhook',

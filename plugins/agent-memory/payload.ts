@@ -77,10 +77,22 @@ export interface UserIdentity {
   source: string;
 }
 
+/** What carriers and Twilio send instead of a number when the caller withholds it. */
+const WITHHELD = new Set(['', '+', 'anonymous', 'unknown', 'restricted', 'private', 'unavailable']);
+
+/**
+ * Whether a caller id is a placeholder for a withheld number ("anonymous", "Restricted", "+", …):
+ * used as a memory key, every withheld caller would share one memory.
+ */
+export function isWithheldCallerId(value: string): boolean {
+  return WITHHELD.has(value.trim().toLowerCase());
+}
+
 /**
  * The caller's user id (FR-1.9, FR-7): `system__caller_id` first (the same for every call from one
  * phone), then the explicit user ids, then `metadata.caller_id`, then the Twilio/SIP external
- * number, and the conversation id when nothing else is there.
+ * number, and the conversation id when nothing else is there. Withheld placeholders are skipped,
+ * so an anonymous caller's memory is their conversation's alone.
  */
 export function extractUserId(data: Json): UserIdentity {
   const clientData = isObject(data.conversation_initiation_client_data)
@@ -99,7 +111,7 @@ export function extractUserId(data: Json): UserIdentity {
   ];
   for (const [source, value] of candidates) {
     const userId = nonEmpty(value);
-    if (userId) return { userId, source };
+    if (userId && !isWithheldCallerId(userId)) return { userId, source };
   }
   return { userId: String(data.conversation_id), source: 'conversation_id' };
 }

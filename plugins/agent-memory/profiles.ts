@@ -9,7 +9,7 @@ import type { Clock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
 import type { Logger } from '../../src/log.ts';
-import type { Upstream } from '../../src/resilience.ts';
+import { parseRetryAfter, statusOf, type Upstream, UpstreamError } from '../../src/resilience.ts';
 import type { CacheStore } from '../cache/index.ts';
 import type { MemoryBackend } from './memory.ts';
 import { type AgentProfile, extractProfile, profileFacts } from './profile.ts';
@@ -133,15 +133,39 @@ export class ProfileStore {
     if (!client) return null;
     try {
       const agent = await this.deps.upstream.execute(() =>
-        client.conversationalAi.agents.get(agentId, undefined, { abortSignal: signal }),
+        client.conversationalAi.agents
+          .get(agentId, undefined, { abortSignal: signal })
+          .catch((error: unknown) => {
+            throw withRetryAfter(error);
+          }),
       );
       return extractProfile(agent as unknown as Record<string, unknown>);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) {
+      if (statusOf(error) === 404) {
         this.deps.logger.warn({ agent_id: agentId }, 'agent not found at ElevenLabs');
         return null;
       }
       throw error;
     }
   }
+}
+
+/** An SDK error as the SDK throws it: the status, and the raw response with its headers. */
+interface SdkHttpError extends Error {
+  statusCode: number;
+  rawResponse?: { headers?: { get?(name: string): string | null } };
+}
+
+/**
+ * The SDK's HTTP errors carry Retry-After only in their raw response; the retry policy reads
+ * `retryAfterMs`. 429 and 5xx become an {@link UpstreamError} with it (the same mapping as kb-sync's,
+ * kept here so agent-memory does not depend on kb-sync); anything else passes unchanged.
+ */
+function withRetryAfter(error: unknown, nowMs = Date.now()): unknown {
+  const e = error as Partial<SdkHttpError> | undefined;
+  if (!(error instanceof Error) || typeof e?.statusCode !== 'number') return error;
+  const status = e.statusCode;
+  if (status !== 429 && status < 500) return error;
+  const retryAfterMs = parseRetryAfter(e.rawResponse?.headers?.get?.('retry-after') ?? undefined, nowMs);
+  return new UpstreamError(error.message, status, retryAfterMs, error);
 }

@@ -4,6 +4,7 @@
  */
 import { clip, USER_CONTEXT_MAX } from './greeting.ts';
 import type { MemoryItem } from './memory.ts';
+import { isWithheldCallerId } from './payload.ts';
 import type { AgentProfile } from './profile.ts';
 
 export interface ClientDataBody {
@@ -11,6 +12,30 @@ export interface ClientDataBody {
   agent_id?: string;
   called_number?: string;
   call_sid?: string;
+}
+
+/** A client-data body as it may arrive: ids as strings, numbers or null. */
+export interface ClientDataInput {
+  caller_id?: unknown;
+  agent_id?: unknown;
+  called_number?: unknown;
+  call_sid?: unknown;
+}
+
+/**
+ * Reads a client-data body (API-4.3, INT-4.2); null without an agent id (400 `Missing agent_id`).
+ * Numbers become strings; null and blanks are absent, so a call is never refused for a field
+ * Twilio or a dynamic variable left empty.
+ */
+export function clientDataRequest(body: ClientDataInput): (ClientDataBody & { agent_id: string }) | null {
+  const agentId = text(body.agent_id);
+  if (!agentId) return null;
+  return {
+    agent_id: agentId,
+    caller_id: text(body.caller_id),
+    called_number: text(body.called_number),
+    call_sid: text(body.call_sid),
+  };
 }
 
 export interface ClientDataResponse {
@@ -77,6 +102,8 @@ export interface SearchRequest {
 
 /** Highest `limit` a search may ask for. */
 export const MAX_SEARCH_LIMIT = 50;
+/** `limit` when none is given (FR-3.3), or null, blank or not a number. */
+export const DEFAULT_SEARCH_LIMIT = 5;
 
 function text(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -87,12 +114,15 @@ function text(value: unknown): string | undefined {
 export function searchRequest(body: SearchBody): SearchRequest | null {
   const query = text(body.query) ?? text(body.search_query);
   if (!query) return null;
-  const userId = text(body.user_id) ?? text(body.caller_id) ?? 'unknown';
-  const asked = typeof body.limit === 'string' ? Number(body.limit) : body.limit;
+  const asked = text(body.user_id) ?? text(body.caller_id);
+  // A withheld caller has no memories of their own: never search a shared "anonymous" bucket.
+  const userId = asked && !isWithheldCallerId(asked) ? asked : 'unknown';
+  // Number("") is 0: a blank limit is no limit, not a limit of one.
+  const limitAsked = typeof body.limit === 'string' ? Number(text(body.limit) ?? Number.NaN) : body.limit;
   const limit =
-    typeof asked === 'number' && Number.isFinite(asked)
-      ? Math.min(MAX_SEARCH_LIMIT, Math.max(1, Math.trunc(asked)))
-      : 5;
+    typeof limitAsked === 'number' && Number.isFinite(limitAsked)
+      ? Math.min(MAX_SEARCH_LIMIT, Math.max(1, Math.trunc(limitAsked)))
+      : DEFAULT_SEARCH_LIMIT;
   return { query, userId, limit };
 }
 

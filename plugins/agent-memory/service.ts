@@ -20,8 +20,9 @@ import { createFiles } from './files.ts';
 import { type ConversationFacts, factsFromJson, factsJson, summarize } from './greeting.ts';
 import { llmSummary } from './llm.ts';
 import type { MemoryBackend } from './memory.ts';
-import { type Envelope, parseEnvelope } from './payload.ts';
+import { type Envelope, isWithheldCallerId, parseEnvelope } from './payload.ts';
 import { handlePostCall, type PostCallAnswer, type PostCallInput } from './post-call.ts';
+import type { AgentProfile } from './profile.ts';
 import { ProfileStore } from './profiles.ts';
 import {
   type CallerContext,
@@ -131,7 +132,8 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   }
 
   async function callerContext(userId: string | undefined, agentId: string): Promise<CallerContext | null> {
-    if (!userId) return null;
+    // A withheld number ("anonymous", "restricted", …) is no caller id: post-call never stores under it.
+    if (!userId || isWithheldCallerId(userId)) return null;
     const found = callers.read(userId, agentId);
     if (found)
       return { summary: found.row.summary, greeting: found.sameAgent ? found.row.greeting : undefined };
@@ -142,13 +144,26 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   async function clientData(body: ClientDataBody & { agent_id: string }): Promise<ClientDataResponse> {
     const controller = new AbortController();
     const log = logger.child({ agent_id: body.agent_id, call_sid: body.call_sid });
+    // The profile as soon as it is read: the fallback still needs its dynamic-variable placeholders
+    // (ElevenLabs refuses a response that lacks a variable the agent defines).
+    let profile: AgentProfile | null = null;
     const work = (async () => {
       const [read, caller] = await Promise.all([
-        profiles.read(body.agent_id, controller.signal).catch((error) => {
-          log.warn({ err: error }, 'agent profile unavailable at call start');
+        profiles.read(body.agent_id, controller.signal).then(
+          (found) => {
+            profile = found?.profile ?? null;
+            return found;
+          },
+          (error) => {
+            log.warn({ err: error }, 'agent profile unavailable at call start');
+            return null;
+          },
+        ),
+        // Failing alone, so the profile read still finishes and its placeholders are answered.
+        callerContext(body.caller_id, body.agent_id).catch((error) => {
+          log.warn({ err: error }, 'client-data personalization failed; agent defaults answered');
           return null;
         }),
-        callerContext(body.caller_id, body.agent_id),
       ]);
       log.info(
         {
@@ -178,7 +193,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       clearTimeout(timer);
     }
     work.catch(() => undefined);
-    return clientDataResponse(body, null, null);
+    return clientDataResponse(body, profile, null);
   }
 
   async function search(body: SearchBody): Promise<SearchResponse> {
@@ -206,8 +221,19 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       throw new HttpError(503, 'Memory backend unavailable; nothing was deleted');
     }
     const removed = events.deleteUser(userId);
-    const greetings = callers.deleteUser(userId);
+    let greetings = callers.deleteUser(userId);
     const filesDeleted = await files.erase(userId, removed.conversations);
+    // A delivery of this caller in flight (or its greeting work) may write to the backend or
+    // re-create the greeting after the deletes above: wait for it, then delete what it wrote.
+    if (await worker.settledFor(userId)) {
+      greetings += callers.deleteUser(userId);
+      try {
+        memories += (await deps.backend().deleteUser({ userId })).deleted;
+      } catch (error) {
+        logger.error({ err: error }, 'erasure: memory backend failed after an in-flight delivery');
+        throw new HttpError(503, 'Memory backend unavailable; erasure incomplete, please retry');
+      }
+    }
     const result = {
       user_id: userId,
       memories_deleted: memories,

@@ -22,11 +22,12 @@ export const MemoryConfig = Type.Object(
       description: 'Timeout of one call to a remote memory backend (INT-2.7).',
     }),
     searchLimitMax: Type.Integer({
-      default: 20,
+      default: 50,
       minimum: 1,
       maximum: 200,
       env: 'MEMORY_SEARCH_LIMIT_MAX',
-      description: 'Largest number of memories one search or listing returns.',
+      description:
+        'Largest number of memories one search or listing returns (the search-data tool asks for at most 50).',
     }),
     searchLimitDefault: Type.Integer({
       default: 5,

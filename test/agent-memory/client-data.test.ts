@@ -11,8 +11,17 @@ let h: Harness;
 
 beforeAll(async () => {
   elevenlabs = await startElevenLabsFake({
-    agents: [{ agent_id: 'agent_cd', name: 'Front desk', language: 'fr' }],
+    agents: [
+      { agent_id: 'agent_cd', name: 'Front desk', language: 'fr' },
+      { agent_id: 'agent_vars', name: 'Billing desk' },
+    ],
   });
+  elevenlabs.agents.get(
+    'agent_vars',
+  )!.conversation_config.agent.dynamic_variables.dynamic_variable_placeholders = {
+    account_tier: 'standard',
+    open_invoices: 0,
+  };
 });
 afterAll(async () => {
   await elevenlabs.close();
@@ -112,6 +121,9 @@ describe('client-data with the memory backend down', () => {
   afterAll(async () => {
     await openmemory.close();
   });
+  afterEach(() => {
+    openmemory.faults.clear();
+  });
 
   it('answers the defaults and logs why', async () => {
     h = await harness({
@@ -122,5 +134,41 @@ describe('client-data with the memory backend down', () => {
     expect(response.status).toBe(200);
     expect((await response.json()).dynamic_variables.user_context).toBe('');
     expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('personalization failed'))).toBe(true);
+  });
+
+  const withVariables = { ...call, agent_id: 'agent_vars' };
+
+  it("still answers the agent's dynamic-variable placeholders", async () => {
+    h = await harness({
+      elevenlabsUrl: elevenlabs.url,
+      config: { memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } } },
+    });
+    openmemory.faults.always({ kind: 'status', status: 503 });
+    const response = await h.webhook('/webhooks/client-data', withVariables);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.dynamic_variables).toMatchObject({
+      account_tier: 'standard',
+      open_invoices: 0,
+      user_context: '',
+    });
+  });
+
+  it('still answers the placeholders when the memory backend outlasts the deadline', async () => {
+    h = await harness({
+      elevenlabsUrl: elevenlabs.url,
+      config: {
+        memory: { backend: 'openmemory', openmemory: { url: openmemory.url, apiKey: 'om-key' } },
+        agentMemory: { clientDataTimeoutMs: 300 },
+      },
+    });
+    openmemory.faults.always({ kind: 'delay', ms: 3000 });
+    const body = await (await h.webhook('/webhooks/client-data', withVariables)).json();
+    expect(body.dynamic_variables).toMatchObject({
+      account_tier: 'standard',
+      open_invoices: 0,
+      user_context: '',
+    });
+    expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('deadline'))).toBe(true);
   });
 });

@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'bun:test';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { ADMIN_KEY, type Harness, harness, WEBHOOK_KEY } from './harness.ts';
+import { ADMIN_KEY, type Harness, harness, openMemoryFake, WEBHOOK_KEY } from './harness.ts';
 import { audio, transcription } from './payloads.ts';
 
+const om = openMemoryFake();
 let h: Harness;
 afterEach(async () => {
+  om.fake.faults.clear();
   await h?.close();
 });
 
@@ -59,5 +61,38 @@ describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
     h = await harness();
     expect((await erase(A, WEBHOOK_KEY)).status).toBe(401);
     expect((await erase(A, 'nope')).status).toBe(401);
+  });
+
+  it('leaves nothing behind when a delivery of the caller was in flight (slow backend)', async () => {
+    const caller = '+15550000077';
+    h = await harness({
+      config: {
+        memory: om.memoryConfig(),
+        agentMemory: { delivery: { inlineBudgetMs: 20, pollIntervalMs: 60000 } },
+      },
+    });
+    om.fake.faults.always({ kind: 'delay', ms: 300, match: (m, p) => m === 'POST' && p === '/memory/add' });
+    const answer = await h.postCall(
+      transcription({
+        conversationId: 'conv_erase_inflight',
+        callerId: caller,
+        summary: 'Asked to move the piano lesson from Tuesday to Thursday evening.',
+        name: 'Ottilie',
+      }),
+    );
+    expect((await answer.json()).status).toBe('queued');
+    const adding = om.fake.requests.filter((r) => r.path === '/memory/add').length;
+    expect(adding).toBeGreaterThan(0);
+
+    const response = await erase(caller);
+    expect(response.status).toBe(200);
+    await h.service.settled();
+
+    const greetings = h.core.db.all(sql`SELECT * FROM agent_memory_callers WHERE user_id = ${caller}`);
+    expect(greetings).toEqual([]);
+    const held = [...om.fake.store.memories.values()].filter((m) => m.user_id?.includes(caller));
+    expect(held).toEqual([]);
+    const events = h.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${caller}`);
+    expect(events).toEqual([]);
   });
 });

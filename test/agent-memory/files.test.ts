@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness, tempDir } from './harness.ts';
 import { audio, initiationFailure, transcription } from './payloads.ts';
 
 let h: Harness;
@@ -46,6 +46,27 @@ describe('post-call payload files (FR-1.11, FR-1.14)', () => {
     await h.postCall(transcription({ conversationId: 'conv_late_audio' }));
     await h.postCall(audio('conv_late_audio', 'agent_test', MP3));
     expect((await files(h.dir)).filter((f) => f.endsWith('.mp3')).length).toBe(1);
+  });
+
+  it('saves audio that arrives after a restart emptied the memory cache, when its transcription is stored', async () => {
+    const dir = await tempDir();
+    const dbPath = join(dir, 'elaoms.db');
+    try {
+      h = await harness({ dir, dbPath });
+      await h.postCall(transcription({ conversationId: 'conv_restart_audio', callerId: '+15550000043' }));
+      await h.close();
+      // A new process on the same database and files; its memory cache knows nothing of the transcription.
+      h = await harness({ dir, dbPath });
+      const response = await h.postCall(audio('conv_restart_audio', 'agent_test', MP3));
+      expect(response.status).toBe(200);
+      const mp3 = (await files(dir)).filter((f) => f.endsWith('.mp3'));
+      expect(mp3.length).toBe(1);
+      expect(mp3[0]).toContain('15550000043');
+      expect(await readFile(join(dir, 'webhooks', mp3[0]!), 'utf8')).toBe('ID3 fake mp3 bytes');
+    } finally {
+      await h.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('saves a call initiation failure at once, under the agent', async () => {

@@ -25,6 +25,35 @@ describe('user id extraction (FR-1.9, FR-7)', () => {
     });
   });
 
+  it('skips withheld-number placeholders, whatever their case', () => {
+    for (const withheld of [
+      'anonymous',
+      'Anonymous',
+      'UNKNOWN',
+      'restricted',
+      'Private',
+      'unavailable',
+      '+',
+      ' ',
+    ]) {
+      const data = {
+        conversation_id: 'c_withheld',
+        metadata: { phone_call: { external_number: withheld } },
+        conversation_initiation_client_data: { dynamic_variables: { system__caller_id: withheld } },
+      };
+      expect(extractUserId(data)).toEqual({ userId: 'c_withheld', source: 'conversation_id' });
+    }
+    const later = {
+      conversation_id: 'c2',
+      metadata: { phone_call: { external_number: '+15550001111' } },
+      conversation_initiation_client_data: { dynamic_variables: { system__caller_id: 'Restricted' } },
+    };
+    expect(extractUserId(later)).toEqual({
+      userId: '+15550001111',
+      source: 'metadata.phone_call.external_number',
+    });
+  });
+
   it('walks the priority order down to the conversation id', () => {
     const data: Record<string, any> = {
       conversation_id: 'c1',

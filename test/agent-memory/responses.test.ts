@@ -89,6 +89,9 @@ describe('search-data request and response (API-5)', () => {
     });
     expect(searchRequest({ query: 'tea', user_id: 'u', limit: '3' })?.limit).toBe(3);
     expect(searchRequest({ query: 'tea', limit: 0 })?.limit).toBe(1);
+    expect(searchRequest({ query: 'tea', limit: '' })?.limit).toBe(5);
+    expect(searchRequest({ query: 'tea', limit: null })?.limit).toBe(5);
+    expect(searchRequest({ query: 'tea', limit: 'many' })?.limit).toBe(5);
     expect(searchRequest({ query: '  ' })).toBeNull();
     expect(searchRequest({})).toBeNull();
   });
