@@ -32,7 +32,8 @@ export const KbSyncConfig = Type.Object(
       minimum: 1,
       maximum: 32,
       env: 'KB_SYNC_CONCURRENCY',
-      description: 'Uploads running at once, so a bulk import stays under the ElevenLabs concurrency limit.',
+      description:
+        'Uploads running at once across every process sharing the database, so a bulk import stays under the ElevenLabs concurrency limit.',
     }),
     leaseMs: Type.Integer({
       default: 120000,

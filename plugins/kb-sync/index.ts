@@ -52,6 +52,7 @@ export function defineKbSync(hooks: KbSyncHooks = {}) {
         logger: ctx.logger,
         client,
         upstream,
+        instanceId: ctx.instanceId,
         sleep: hooks.sleep,
         metrics: ctx.metrics,
       });

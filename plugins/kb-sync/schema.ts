@@ -34,7 +34,7 @@ export const kbDocuments = sqliteTable(
     lastSyncAttempt: integer('last_sync_attempt'),
     /** Manual retries (retry-sync, retry-failed) of this document. */
     syncRetryCount: integer('sync_retry_count').notNull().default(0),
-    /** Token of the worker that holds the `syncing` claim; a stale worker's result is discarded. */
+    /** `<instance id>/<random>` of the worker holding the `syncing` claim; a stale worker's result is discarded. */
     claim: text('claim'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
+import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
 import type { Logger } from '../../src/log.ts';
 import { metric } from '../../src/metrics.ts';
@@ -47,9 +48,20 @@ export interface KbSyncServiceOptions {
   client: ElevenLabsClient | null;
   /** The breaker every ElevenLabs call goes through. */
   upstream: Upstream;
+  /** This process's id (ctx.instanceId): the owner part of its claims, and its worker lease. */
+  instanceId?: string;
   sleep?: Sleep;
   metrics?: Registry;
 }
+
+/**
+ * How long this process's worker lease lasts without renewal, and how often it is renewed. A claim
+ * whose owner's lease is gone is taken over at once (a process that died), so the TTL is the longest
+ * event-loop stall we tolerate before a live upload may be taken over; even then the stale worker's
+ * result is discarded and its copy deleted (store guards), so a stall costs an upload, never a duplicate.
+ */
+const WORKER_LEASE_TTL_MS = 30_000;
+const WORKER_LEASE_RENEW_MS = 5_000;
 
 export interface KbSyncService {
   /** Whether documents are being synced (an API key is configured). */
@@ -128,13 +140,24 @@ function sourceOf(input: DocumentInput): store.NewDocument {
 export function createKbSyncService(options: KbSyncServiceOptions): KbSyncService {
   const { config, db, clock, logger, client, upstream } = options;
   const counter = options.metrics ? outcomes(options.metrics) : undefined;
+  const instanceId = options.instanceId ?? randomUUID();
+  const leaseName = `${store.WORKER_LEASE}${instanceId}`;
   let stopping = new AbortController();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  function renewLease(): void {
+    try {
+      acquireLease(db, leaseName, instanceId, clock.now(), WORKER_LEASE_TTL_MS);
+    } catch (error) {
+      logger.warn({ err: error }, 'kb sync could not renew its worker lease');
+    }
+  }
 
   const worker = createWorker<KbDocumentRow>({
     concurrency: config.concurrency,
     pollIntervalMs: config.pollIntervalMs,
-    claim: () => store.claimNext(db, randomUUID(), clock.now(), config.leaseMs),
-    hasWork: () => store.hasClaimable(db, clock.now(), config.leaseMs),
+    claim: () => store.claimNext(db, instanceId, clock.now(), config.leaseMs, config.concurrency),
+    hasWork: () => store.hasClaimable(db, clock.now(), config.leaseMs, config.concurrency),
     run: (row) =>
       syncDocument(row, {
         config,
@@ -232,13 +255,28 @@ export function createKbSyncService(options: KbSyncServiceOptions): KbSyncServic
     },
     breakerState: () => upstream.state(),
     start() {
-      if (!client) return;
+      if (!client || worker.running) return;
       stopping = new AbortController();
+      renewLease();
+      heartbeat = setInterval(renewLease, WORKER_LEASE_RENEW_MS);
+      (heartbeat as { unref?: () => void }).unref?.();
       worker.start();
     },
+    /**
+     * Aborts the uploads in flight (the SDK's abortSignal) and any retry delay, so every claimed
+     * document goes back to `pending` before the core closes the database, well within its budget.
+     */
     async stop() {
       stopping.abort(new Error('kb-sync stopping'));
       await worker.stop();
+      if (heartbeat === undefined) return;
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+      try {
+        releaseLease(db, leaseName, instanceId);
+      } catch {
+        // The database may be closing; the lease expires by itself.
+      }
     },
     settle: () => worker.settle(),
   };

@@ -4,8 +4,10 @@
  * Every write after a claim checks the claim token, so a worker whose lease expired cannot
  * overwrite what a newer worker decided.
  */
-import { and, desc, eq, getColumns, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, getColumns, inArray, lt, ne, not, or, sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/index.ts';
+import { leases } from '../../src/db/schema.ts';
 import type { SyncError } from './errors.ts';
 import { type KbDocumentRow, kbDocuments } from './schema.ts';
 
@@ -74,20 +76,30 @@ export function countByStatus(db: Db): Record<SyncStatus, number> {
 }
 
 /**
- * Claims the oldest pending document, or a `syncing` one whose last attempt is older than the
- * lease (its worker died), in one statement, so two workers never claim the same row.
+ * Claims the oldest claimable document (pending, or `syncing` with a dead holder) in one UPDATE, so
+ * two workers never claim the same row and, because the statement takes SQLite's write lock before it
+ * reads, the limit holds across processes sharing the file: it claims only while fewer than
+ * `concurrency` rows are being synced by live holders. `owner` is this process's instance id; the
+ * claim token is `<owner>/<random>` so other processes can tell whether the holder is still alive.
  */
-export function claimNext(db: Db, token: string, nowMs: number, leaseMs: number): KbDocumentRow | undefined {
+export function claimNext(
+  db: Db,
+  owner: string,
+  nowMs: number,
+  leaseMs: number,
+  concurrency: number,
+): KbDocumentRow | undefined {
   const next = db
     .select({ id: kbDocuments.id })
     .from(kbDocuments)
     .where(claimable(nowMs, leaseMs))
     .orderBy(kbDocuments.createdAt, sql`rowid`)
     .limit(1);
+  const token = `${owner}/${randomUUID()}`;
   return db
     .update(kbDocuments)
     .set({ syncStatus: 'syncing', claim: token, lastSyncAttempt: nowMs, updatedAt: nowMs })
-    .where(inArray(kbDocuments.id, next))
+    .where(and(inArray(kbDocuments.id, next), sql`(${liveCount(db, nowMs, leaseMs)}) < ${concurrency}`))
     .returning()
     .get();
 }
@@ -198,20 +210,44 @@ export function releaseClaim(db: Db, id: string, token: string, nowMs: number): 
     .run();
 }
 
-/** Whether any document is waiting to be claimed (pending, or syncing with an expired lease). */
-export function hasClaimable(db: Db, nowMs: number, leaseMs: number): boolean {
+/** Whether a document could be claimed now: one is waiting and a slot of the shared limit is free. */
+export function hasClaimable(db: Db, nowMs: number, leaseMs: number, concurrency: number): boolean {
   const row = db
     .select({ id: kbDocuments.id })
     .from(kbDocuments)
-    .where(claimable(nowMs, leaseMs))
+    .where(and(claimable(nowMs, leaseMs), sql`(${liveCount(db, nowMs, leaseMs)}) < ${concurrency}`))
     .limit(1)
     .get();
   return row !== undefined;
 }
 
+/** Lease name a running process renews while it works; the suffix is its instance id. */
+export const WORKER_LEASE = 'kb-sync.worker:';
+
+/**
+ * A `syncing` row whose holder is gone: its last attempt is older than the lease, or its claim names
+ * an owner (`<owner>/…`) whose worker lease in elaoms_leases is missing or expired (a process that
+ * died; it is picked up at once instead of after leaseMs). Tokens without an owner only expire.
+ */
+function holderGone(nowMs: number, leaseMs: number) {
+  const owner = sql`substr(${kbDocuments.claim}, 1, instr(${kbDocuments.claim}, '/') - 1)`;
+  return or(
+    lt(kbDocuments.lastSyncAttempt, nowMs - leaseMs),
+    sql`(instr(${kbDocuments.claim}, '/') > 1 AND NOT EXISTS (SELECT 1 FROM ${leases} WHERE ${leases.name} = ${WORKER_LEASE} || ${owner} AND ${leases.expiresAt} > ${nowMs}))`,
+  );
+}
+
 function claimable(nowMs: number, leaseMs: number) {
   return or(
     eq(kbDocuments.syncStatus, 'pending'),
-    and(eq(kbDocuments.syncStatus, 'syncing'), lt(kbDocuments.lastSyncAttempt, nowMs - leaseMs)),
+    and(eq(kbDocuments.syncStatus, 'syncing'), holderGone(nowMs, leaseMs)),
   );
+}
+
+/** Rows being synced right now by a live holder, in this process or another one on the same file. */
+function liveCount(db: Db, nowMs: number, leaseMs: number) {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(kbDocuments)
+    .where(and(eq(kbDocuments.syncStatus, 'syncing'), not(holderGone(nowMs, leaseMs) ?? sql`0`)));
 }

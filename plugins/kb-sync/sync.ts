@@ -51,21 +51,52 @@ export const realSleep: Sleep = function sleep(ms, signal) {
   });
 };
 
-/** The SDK call for one document; resolves with the ElevenLabs document id. */
-export async function createRemote(client: ElevenLabsClient, row: KbDocumentRow): Promise<string> {
+/**
+ * Thrown instead of the SDK's abort error when the worker stops mid-call. It has no cause, so it is
+ * not classified as a network error: the breaker does not count our own shutdown as a failure.
+ */
+export class SyncStopped extends Error {
+  constructor() {
+    super('kb-sync stopping');
+    this.name = 'SyncStopped';
+  }
+}
+
+/**
+ * The SDK call for one document; resolves with the ElevenLabs document id. `signal` aborts the
+ * request (the worker is stopping) so the process does not close its database under a live upload.
+ */
+export async function createRemote(
+  client: ElevenLabsClient,
+  row: KbDocumentRow,
+  signal?: AbortSignal,
+): Promise<string> {
+  try {
+    return await callCreate(client, row, { abortSignal: signal });
+  } catch (error) {
+    if (signal?.aborted) throw new SyncStopped();
+    throw error;
+  }
+}
+
+async function callCreate(
+  client: ElevenLabsClient,
+  row: KbDocumentRow,
+  options: { abortSignal?: AbortSignal },
+): Promise<string> {
   const documents = client.conversationalAi.knowledgeBase.documents;
   if (row.sourceType === 'text') {
-    return (await documents.createFromText({ text: row.content ?? '', name: row.name })).id;
+    return (await documents.createFromText({ text: row.content ?? '', name: row.name }, options)).id;
   }
   if (row.sourceType === 'url') {
-    return (await documents.createFromUrl({ url: row.content ?? '', name: row.name })).id;
+    return (await documents.createFromUrl({ url: row.content ?? '', name: row.name }, options)).id;
   }
   const file = {
     data: new Uint8Array(row.fileData ?? new Uint8Array()),
     filename: row.fileName ?? row.name,
     contentType: row.fileType || 'application/octet-stream',
   };
-  return (await documents.createFromFile({ file, name: row.name })).id;
+  return (await documents.createFromFile({ file, name: row.name }, options)).id;
 }
 
 function errorFields(error: SyncError) {
@@ -116,7 +147,7 @@ export async function syncDocument(row: KbDocumentRow, deps: SyncDeps): Promise<
     }
     const started = performance.now();
     try {
-      const remoteId = await deps.upstream.execute(() => createRemote(deps.client, row));
+      const remoteId = await deps.upstream.execute(() => createRemote(deps.client, row, deps.signal));
       const fields = {
         ...base,
         attempt,
@@ -133,6 +164,16 @@ export async function syncDocument(row: KbDocumentRow, deps: SyncDeps): Promise<
       }
       return;
     } catch (error) {
+      if (error instanceof SyncStopped || deps.signal.aborted) {
+        // Not an attempt that failed: the document goes back to the queue as it was.
+        releaseClaim(db, row.id, token, clock.now());
+        logger.info(
+          { ...base, attempt, delay_ms: delay, result: 'released' },
+          'kb sync stopped during upload; document queued again',
+        );
+        deps.count?.('released');
+        return;
+      }
       // An open circuit mid-retry keeps the document's own last error: it says more than "circuit open".
       const failure =
         error instanceof BrokenCircuitError && last ? last : classifySyncError(error, clock.now());

@@ -3,7 +3,7 @@
  * one, never a partial file, and a failed write leaves no temp file behind.
  */
 
-import { chmod, type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, type FileHandle, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Default file mode (SEC-4.1). */
@@ -12,6 +12,11 @@ export const DEFAULT_FILE_MODE = 0o600;
 export const DEFAULT_DIR_MODE = 0o700;
 /** Temp files are named `.<target name>.<random hex>.tmp`; a sweeper may delete stale ones. */
 export const TEMP_SUFFIX = '.tmp';
+/** Exactly the names {@link writeFileAtomic} gives its temp files (16 hex digits), and nothing else. */
+export const TEMP_NAME = /^\..*\.[0-9a-f]{16}\.tmp$/s;
+
+/** Errors from link() that mean "this filesystem has no hard links" (FAT, some network shares). */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** Errors from fsync on a directory that mean "this platform or filesystem does not do that". */
 const FSYNC_DIR_UNSUPPORTED = new Set([
@@ -38,6 +43,12 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Mode of every directory created on the way. Existing directories are left alone. Default 0o700. */
   dirMode?: number;
+  /**
+   * Never replace an existing target: the name is claimed with link() (which fails with EEXIST when
+   * taken, even if another process claims it in the same instant), then the source name is removed.
+   * The error has `code: 'EEXIST'` and nothing was changed. Default false (rename over the target).
+   */
+  exclusive?: boolean;
 }
 
 /** A problem that did not stop the write (SEC-4.4: log a warning and continue). */
@@ -59,8 +70,9 @@ export interface AtomicWriteResult {
 
 /**
  * Writes `data` to `path` atomically: creates missing parent directories with `dirMode`, writes a temp
- * file in the same directory (opened with `wx` and `mode`), fsyncs it, renames it over the target and
- * fsyncs the directory where the platform allows. On any failure the temp file is removed and the error
+ * file in the same directory (opened with `wx` and `mode`), fsyncs it, renames it over the target (or,
+ * with `exclusive`, links it to the target name only if that is free) and fsyncs the directory where
+ * the platform allows. On any failure the temp file is removed and the error
  * is thrown; the previous target, if any, is untouched. chmod and directory-fsync problems are returned
  * as warnings instead of thrown.
  */
@@ -93,7 +105,7 @@ export async function writeFileAtomic(
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await rename(temp, target);
+    await place(temp, target, options.exclusive === true);
     created = false;
   } catch (error) {
     await handle?.close().catch(() => {});
@@ -106,7 +118,8 @@ export async function writeFileAtomic(
 }
 
 /**
- * Moves the file `from` to `to` by one rename (atomic; same filesystem only, EXDEV otherwise),
+ * Moves the file `from` to `to` by one rename, or link + unlink with `exclusive` (atomic; same
+ * filesystem only, EXDEV otherwise),
  * creating missing parent directories with `dirMode`, then fsyncs the target directory. For bytes
  * already written and fsynced elsewhere, this is a write without writing them again.
  */
@@ -119,9 +132,36 @@ export async function moveFileAtomic(
   const dir = dirname(target);
   const warnings: AtomicWarning[] = [];
   await makeDirs(dir, options.dirMode ?? DEFAULT_DIR_MODE, warnings);
-  await rename(from, target);
+  await place(from, target, options.exclusive === true);
   await syncDir(dir, warnings);
   return { path: target, warnings };
+}
+
+/**
+ * Gives the file `from` the name `target`: one rename, or with `exclusive` a link() that fails with
+ * EEXIST when the name is taken, then an unlink of `from`. If that unlink fails the file has both
+ * names; a leftover temp name is removed by the retention sweeper. On filesystems without hard links
+ * the exclusive form checks, then renames (a check-then-act race remains only there).
+ */
+async function place(from: string, target: string, exclusive: boolean): Promise<void> {
+  if (!exclusive) return rename(from, target);
+  try {
+    await link(from, target);
+  } catch (error) {
+    if (!LINK_UNSUPPORTED.has(String((error as { code?: unknown }).code))) throw error;
+    if (await lstat(target).then(() => true, missingOrThrow)) throw taken(target);
+    return rename(from, target);
+  }
+  await unlink(from).catch(() => {});
+}
+
+function missingOrThrow(error: unknown): false {
+  if ((error as { code?: unknown }).code === 'ENOENT') return false;
+  throw error;
+}
+
+function taken(path: string): Error {
+  return Object.assign(new Error(`EEXIST: file already exists, ${path}`), { code: 'EEXIST', path });
 }
 
 /**

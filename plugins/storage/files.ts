@@ -79,15 +79,34 @@ export async function saveFile(
   let from: string | undefined;
   try {
     const dir = await ensureInside(config.path, payloadDir(deps, input), config.dirMode, warnings);
-    path = await freeName(dir, input, input.ext, deps.clock.now());
     const onDisk = await toDisk(deps, input.body);
     const createdAt = deps.clock.now();
-    const modes = { mode: config.fileMode, dirMode: config.dirMode };
-    const moved = input.from ? await moveFileAtomic(input.from, path, modes).catch(() => null) : null;
-    if (moved) {
-      warnings.push(...moved.warnings);
-      from = input.from;
-    } else warnings.push(...(await writeFileAtomic(path, onDisk, modes)).warnings);
+    const modes = { mode: config.fileMode, dirMode: config.dirMode, exclusive: true };
+    /** Moves the held copy, or writes the bytes, to `target` without replacing a file there. */
+    async function place(target: string): Promise<void> {
+      if (input.from) {
+        try {
+          warnings.push(...(await moveFileAtomic(input.from, target, modes)).warnings);
+          from = input.from;
+          return;
+        } catch (error) {
+          if (isTaken(error)) throw error; // otherwise the bytes are written anew
+        }
+      }
+      warnings.push(...(await writeFileAtomic(target, onDisk, modes)).warnings);
+    }
+    // Another process may claim the same free name in the same instant: the exclusive placement
+    // fails for one of them, which takes the next name (inFlight only covers this process).
+    for (let attempt = 0; ; attempt++) {
+      path = await freeName(dir, input, input.ext, deps.clock.now());
+      try {
+        await place(path);
+        break;
+      } catch (error) {
+        inFlight.delete(path);
+        if (!isTaken(error) || attempt >= MAX_CONFLICT_ATTEMPTS) throw error;
+      }
+    }
     written = true;
     const sidecar = {
       webhook_type: input.webhookType,
@@ -177,6 +196,10 @@ async function freeName(dir: string, ids: PayloadIds, ext: PayloadExt, nowMs: nu
     inFlight.delete(path);
   }
   throw new Error('no free file name after several conflict suffixes');
+}
+
+function isTaken(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'EEXIST';
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -3,7 +3,8 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * One row per file storage wrote (payloads and quarantined bodies, not sidecars), so files can be listed,
- * verified, erased and swept without walking the tree. `sha256` is of the plaintext.
+ * verified, erased and swept without walking the tree. `sha256` is of the bytes on disk (the Fernet
+ * token when encrypted), so verify() checks a file without the key.
  */
 export const storageFiles = sqliteTable(
   'storage_files',
@@ -23,6 +24,7 @@ export const storageFiles = sqliteTable(
     size: integer('size').notNull(),
     /** Bytes of the plaintext. */
     plainSize: integer('plain_size').notNull(),
+    /** SHA-256 hex of the bytes on disk, like `size` (the token when encrypted). */
     sha256: text('sha256').notNull(),
     encrypted: integer('encrypted', { mode: 'boolean' }).notNull(),
     validated: integer('validated', { mode: 'boolean' }).notNull(),

@@ -4,8 +4,11 @@
  * Never two runs at once: a `running` guard in the process and a SQLite lease across processes.
  * Each run is recorded in storage_sweeps and logged.
  */
+import { lstat, opendir, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
-import { errorText, type StorageDeps } from './deps.ts';
+import { TEMP_NAME } from './atomic.ts';
+import { errorText, isMissing, type StorageDeps } from './deps.ts';
 import { removeStored } from './files.ts';
 import { deleteFileRows, expiredFiles, recordSweep } from './records.ts';
 
@@ -13,6 +16,15 @@ const DAY_MS = 86_400_000;
 const LEASE = 'storage.sweep';
 const LEASE_MS = 10 * 60_000;
 const BATCH = 500;
+/**
+ * A temp file (`.<name>.<16 hex>.tmp`) untouched this long belongs to a writer that crashed: a live
+ * atomic write takes seconds at most, and every chunk it writes refreshes the file's mtime.
+ */
+export const STALE_TEMP_MS = 10 * 60_000;
+/** Looking for temp files walks the folders, so it runs at most this often per process. */
+const TEMP_SCAN_EVERY_MS = STALE_TEMP_MS;
+/** Payloads lie in `{base}/{dir}/`, quarantined bodies in the quarantine folder: two levels suffice. */
+const TEMP_SCAN_DEPTH = 2;
 
 /** What one sweep did; `skipped` when another run held the guard or the lease. */
 export interface SweepStats {
@@ -22,6 +34,8 @@ export interface SweepStats {
   durationMs: number;
   /** Files that could not be deleted (left for the next run). */
   errors: number;
+  /** Stale temp files of interrupted writes removed (their bytes are in bytesFreed). */
+  tempFilesDeleted: number;
   skipped?: 'running' | 'lease';
 }
 
@@ -30,10 +44,41 @@ export function createSweeper(deps: StorageDeps) {
   let running: Promise<SweepStats> | undefined;
   let requests = 0;
   let last: SweepStats | undefined;
+  let lastTempScan: number | undefined;
+
+  /** Deletes `.*.tmp` files of interrupted writes whose mtime is older than STALE_TEMP_MS. */
+  async function sweepTemps(nowMs: number, stats: SweepStats): Promise<void> {
+    if (lastTempScan !== undefined && nowMs - lastTempScan < TEMP_SCAN_EVERY_MS && nowMs >= lastTempScan)
+      return;
+    lastTempScan = nowMs;
+    const roots = new Set([resolve(deps.config.path), resolve(deps.config.quarantinePath)]);
+    for (const root of roots) {
+      for await (const path of tempFiles(root, TEMP_SCAN_DEPTH)) {
+        try {
+          const info = await lstat(path);
+          if (!info.isFile() || info.mtimeMs > nowMs - STALE_TEMP_MS) continue;
+          await unlink(path);
+          stats.tempFilesDeleted++;
+          stats.bytesFreed += info.size;
+        } catch (error) {
+          if (isMissing(error)) continue;
+          stats.errors++;
+          deps.logger.warn({ reason: errorText(error) }, 'sweeper could not delete a stale temp file');
+        }
+      }
+    }
+  }
 
   async function run(nowMs: number): Promise<SweepStats> {
     const started = performance.now();
-    const stats: SweepStats = { startedAt: nowMs, filesDeleted: 0, bytesFreed: 0, durationMs: 0, errors: 0 };
+    const stats: SweepStats = {
+      startedAt: nowMs,
+      filesDeleted: 0,
+      bytesFreed: 0,
+      durationMs: 0,
+      errors: 0,
+      tempFilesDeleted: 0,
+    };
     const payloadBefore = nowMs - deps.config.retentionDays * DAY_MS;
     const quarantineBefore = nowMs - deps.config.quarantineRetentionDays * DAY_MS;
     const failed = new Set<number>();
@@ -56,6 +101,7 @@ export function createSweeper(deps: StorageDeps) {
       deleteFileRows(deps.db, gone);
       stats.filesDeleted += gone.length;
     }
+    await sweepTemps(nowMs, stats);
     stats.durationMs = Math.round(performance.now() - started);
     recordSweep(deps.db, {
       startedAt: stats.startedAt,
@@ -74,6 +120,7 @@ export function createSweeper(deps: StorageDeps) {
         bytes_freed: stats.bytesFreed,
         duration_ms: stats.durationMs,
         errors: stats.errors,
+        temp_files_deleted: stats.tempFilesDeleted,
       },
       'retention sweep done',
     );
@@ -83,7 +130,14 @@ export function createSweeper(deps: StorageDeps) {
 
   /** Runs one sweep as of `nowMs`, unless one is already running here or in another process. */
   async function sweep(nowMs: number = deps.clock.now()): Promise<SweepStats> {
-    const idle = { startedAt: nowMs, filesDeleted: 0, bytesFreed: 0, durationMs: 0, errors: 0 };
+    const idle = {
+      startedAt: nowMs,
+      filesDeleted: 0,
+      bytesFreed: 0,
+      durationMs: 0,
+      errors: 0,
+      tempFilesDeleted: 0,
+    };
     if (running) return { ...idle, skipped: 'running' };
     if (!acquireLease(deps.db, LEASE, deps.instanceId, nowMs, LEASE_MS)) return { ...idle, skipped: 'lease' };
     running = run(nowMs);
@@ -126,3 +180,18 @@ export function createSweeper(deps: StorageDeps) {
 }
 
 export type Sweeper = ReturnType<typeof createSweeper>;
+
+/** Paths of temp-file names under `dir`, `depth` folder levels down; symlinks are not followed. */
+async function* tempFiles(dir: string, depth: number): AsyncGenerator<string> {
+  let entries: Awaited<ReturnType<typeof opendir>>;
+  try {
+    entries = await opendir(dir);
+  } catch {
+    return; // a missing or unreadable folder holds nothing to sweep
+  }
+  for await (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && TEMP_NAME.test(entry.name)) yield path;
+    else if (entry.isDirectory() && depth > 0) yield* tempFiles(path, depth - 1);
+  }
+}

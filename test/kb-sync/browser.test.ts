@@ -1,7 +1,9 @@
 /**
  * The knowledge page in a real browser: Debian's Chromium driven by playwright-core against the
  * real core served over HTTP and the loopback fake ElevenLabs. Upload → green; the fake answers
- * 401 → red with the error; heal, Retry Sync → green. Saves docs/images/kb-sync.png (and -phone.png).
+ * 401 → red with the error; heal, Retry Sync → green. Every status badge has its colour family and
+ * a 4.5:1 text contrast; the URL and File sources are driven through their radio buttons once.
+ * Saves docs/images/kb-sync.png (and -phone.png).
  * Skipped only when /usr/bin/chromium is missing outside CI (.ci/browser installs it); under CI=true it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
@@ -24,6 +26,45 @@ const PHONE_SCREENSHOT = new URL('../../docs/images/kb-sync-phone.png', import.m
 const missing = !existsSync(CHROMIUM) && process.env.CI !== 'true';
 const CREATE = route('POST', /^\/v1\/convai\/knowledge-base\/(text|url|file)$/);
 const WAIT = { timeout: 20_000 };
+
+/** `rgb(…)`/`rgba(…)` as computed by the browser → [r, g, b] (0–255). */
+function channels(css: string): number[] {
+  const parts = css.match(/[\d.]+/g)?.map(Number) ?? [];
+  if (parts.length < 3 || (parts.length > 3 && parts[3] !== 1))
+    throw new Error(`not an opaque colour: ${css}`);
+  return parts.slice(0, 3);
+}
+
+/** WCAG 2 contrast ratio of two opaque colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (css: string) => {
+    const [r, g, b] = channels(css).map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+/** Hue in degrees (0–360) of an opaque colour. */
+function hue(css: string): number {
+  const [r, g, b] = channels(css).map((c) => c / 255) as [number, number, number];
+  const max = Math.max(r, g, b);
+  const d = max - Math.min(r, g, b);
+  if (d === 0) return 0;
+  const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return (h * 60 + 360) % 360;
+}
+
+/** The colour family each status must show (issue 6: pending orange, syncing blue, completed green, failed red). */
+const FAMILIES: Record<string, (h: number) => boolean> = {
+  pending: (h) => h >= 15 && h <= 45,
+  syncing: (h) => h >= 200 && h <= 250,
+  completed: (h) => h >= 90 && h <= 160,
+  failed: (h) => h >= 345 || h <= 12,
+};
 
 describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run .ci/browser)', () => {
   let fake: ElevenLabsFake;
@@ -79,8 +120,22 @@ describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run
   async function addText(page: Page, name: string, text: string) {
     await page.getByLabel('Name').fill(name);
     await page.getByLabel('Document text').fill(text);
-    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await row(page, name).waitFor(WAIT);
+  }
+
+  /** The computed background and text colour of a row's status badge. */
+  function badgeColours(page: Page, name: string) {
+    return row(page, name)
+      .locator('.badge')
+      .evaluate((el) => {
+        const style = getComputedStyle(el);
+        return {
+          status: el.getAttribute('data-status') ?? '',
+          background: style.backgroundColor,
+          text: style.color,
+        };
+      });
   }
 
   /** Adds a document through the API, as another admin tab would. */
@@ -108,10 +163,6 @@ describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run
 
     await addText(page, 'Opening hours', 'Open Monday to Friday, 9:00 to 17:00.');
     await statusOf(page, 'Opening hours', 'completed');
-    const green = await row(page, 'Opening hours')
-      .locator('.badge')
-      .evaluate((el) => getComputedStyle(el).backgroundColor);
-    expect(green).toBe('rgb(21, 112, 58)');
 
     fake.faults.always({ kind: 'status', status: 401, match: CREATE });
     await addText(page, 'Price list', 'Soup 4 EUR, bread 2 EUR.');
@@ -143,6 +194,17 @@ describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run
         .getByRole('button', { name: /Retry sync/i })
         .isDisabled(),
     ).toBe(true);
+    // One badge of each status is on screen now: colour family and text contrast of each.
+    const badges = [];
+    for (const name of ['Allergens', 'Delivery areas', 'Opening hours', 'Price list'])
+      badges.push(await badgeColours(page, name));
+    expect(badges.map((b) => b.status)).toEqual(['pending', 'syncing', 'completed', 'failed']);
+    for (const badge of badges) {
+      expect({ ...badge, family: FAMILIES[badge.status]!(hue(badge.background)) }).toMatchObject({
+        family: true,
+      });
+      expect(contrast(badge.text, badge.background)).toBeGreaterThanOrEqual(4.5);
+    }
     await mkdir(new URL('.', SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
 
@@ -157,6 +219,37 @@ describe.skipIf(missing)('kb-sync page in Chromium (needs /usr/bin/chromium: run
     await page.locator('#toast', { hasText: '“Price list” synced to ElevenLabs' }).waitFor(WAIT);
     expect(await row(page, 'Price list').locator('td').nth(3).textContent()).toBe('1');
     expect(fake.documents.size).toBe(5);
+
+    // The other two sources, chosen with their radio buttons: each shows its own field only.
+    await page.getByRole('radio', { name: 'URL' }).check();
+    expect(await page.getByLabel('Document text').isVisible()).toBe(false);
+    await page.getByLabel('Name').fill('Menu page');
+    await page.getByLabel('Page URL').fill('https://example.com/menu');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await statusOf(page, 'Menu page', 'completed');
+    await page.getByRole('radio', { name: 'File' }).check();
+    expect(await page.getByLabel('Page URL').isVisible()).toBe(false);
+    await page.getByLabel('Name').fill('FAQ file');
+    await page.getByLabel('File to upload').setInputFiles({
+      name: 'faq.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('Q: Do you deliver? A: Yes, within 10 km.'),
+    });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await statusOf(page, 'FAQ file', 'completed');
+    const sent = [...fake.documents.values()];
+    expect(sent.find((d) => d.name === 'Menu page')).toMatchObject({
+      type: 'url',
+      url: 'https://example.com/menu',
+    });
+    expect(sent.find((d) => d.name === 'FAQ file')).toMatchObject({
+      type: 'file',
+      filename: 'faq.txt',
+      text: 'Q: Do you deliver? A: Yes, within 10 km.',
+    });
+    // After an upload the form is back on Text.
+    expect(await page.getByRole('radio', { name: 'Text' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Document text').isVisible()).toBe(true);
 
     // Phone width: no sideways scrolling, the retry button still reachable by keyboard.
     await page.locator('#toast').waitFor({ state: 'hidden', timeout: 10_000 });

@@ -52,7 +52,12 @@ export async function kbHarness(
     config: {
       headerAuth: { adminKeys: [`tester:${ADMIN_KEY}`] },
       ...options.config,
-      elevenlabs: { baseUrl: fake.url, ...(apiKey ? { apiKey } : {}), timeoutMs: 5000 },
+      elevenlabs: {
+        baseUrl: fake.url,
+        ...(apiKey ? { apiKey } : {}),
+        timeoutMs: 5000,
+        ...options.config?.elevenlabs,
+      },
       kbSync: { pollIntervalMs: 50, ...options.kbSync },
     },
   });

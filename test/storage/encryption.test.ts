@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'bun:test';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { storagePlugin } from '../../plugins/storage/index.ts';
 import { ConfigError } from '../../src/config/index.ts';
@@ -55,6 +56,10 @@ describe('encryption at rest (SEC-5)', () => {
     for (const file of await walk(h.root)) expect(await readFile(file, 'utf8')).not.toContain('pineapple');
     expect(sameBytes(await h.service.read(saved!.path), body)).toBe(true);
     expect(h.service.list()[0]!.encrypted).toBe(true);
+    // The checksum is of the token on disk (verify() needs no key), not of the plaintext.
+    const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    expect(h.service.list()[0]!.sha256).toBe(sha256(await readFile(saved!.path)));
+    expect(h.service.list()[0]!.sha256).not.toBe(sha256(body));
     expect(await h.service.verify(saved!.id)).toEqual({ ok: true });
   });
 

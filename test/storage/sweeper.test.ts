@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
-import { stat, unlink } from 'node:fs/promises';
+import { mkdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STALE_TEMP_MS } from '../../plugins/storage/sweeper.ts';
 import { acquireLease } from '../../src/db/leases.ts';
 import { type StorageHarness, storageHarness, transcription, walk } from './helpers.ts';
 
@@ -110,5 +112,31 @@ describe('retention sweeper (PERF-4)', () => {
       await new Promise((r) => setTimeout(r, 5));
     expect(h.service.sweeps()[0]).toMatchObject({ filesDeleted: 1 });
     expect(h.service.stats().lastSweep?.filesDeleted).toBe(1);
+  });
+
+  it('deletes temp files of interrupted writes older than STALE_TEMP_MS and keeps fresh ones', async () => {
+    h = await storageHarness();
+    const kept = await saveAt(1, 'kept');
+    const now = h.clock.now();
+    const dir = join(h.base, '+1');
+    const temp = (name: string) => `.${name}.0123456789abcdef.tmp`;
+    const stale = join(dir, temp('crashed_post_call_transcription.json'));
+    const staleHeld = join(h.quarantine, temp('1b4e28ba-2fa1-11d2-883f-0016d3cca427.body'));
+    const fresh = join(dir, temp('writing_post_call_audio.mp3'));
+    const notOurs = [join(dir, '.notes.tmp'), join(dir, 'export.tmp')];
+    await mkdir(h.quarantine, { recursive: true });
+    for (const path of [stale, staleHeld, fresh, ...notOurs]) await writeFile(path, 'partial');
+    const at = (ms: number) => new Date(ms);
+    for (const path of [stale, staleHeld, ...notOurs])
+      await utimes(path, at(now - STALE_TEMP_MS - 60_000), at(now - STALE_TEMP_MS - 60_000));
+    await utimes(fresh, at(now - STALE_TEMP_MS + 60_000), at(now - STALE_TEMP_MS + 60_000));
+
+    const stats = await h.service.sweep(now);
+    expect(stats).toMatchObject({ filesDeleted: 0, tempFilesDeleted: 2, bytesFreed: 14, errors: 0 });
+    expect((await walk(h.base)).sort()).toEqual(
+      [kept.path, `${kept.path}.metadata.json`, fresh, ...notOurs].sort(),
+    );
+    const done = h.logs.find((l) => l.msg === 'retention sweep done');
+    expect(done).toMatchObject({ temp_files_deleted: 2 });
   });
 });
