@@ -87,8 +87,19 @@ export function createHeaderAuthService(deps: HeaderAuthDeps): HeaderAuthService
     });
   }
 
+  function identify(request: Request): Caller | 'invalid' | null {
+    const presented = presentedKey(request);
+    if (presented === null) return null;
+    for (const scope of ['webhook', 'admin'] as const) {
+      const entry = findKey(keys[scope], presented);
+      if (entry) return { name: entry.name, scope };
+    }
+    return 'invalid';
+  }
+
   return {
     authenticate,
+    identify,
     configured: (scope) => keys[scope].length > 0,
     check,
     callerOf: (request) => callers.get(request),

@@ -8,7 +8,9 @@
 import { Elysia } from 'elysia';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
 import { definePlugin } from '../../src/plugin.ts';
+import type { HeaderAuthService } from '../header-auth/index.ts';
 import { ThrottleConfig } from './config.ts';
+import { callerOfKeys } from './limits.ts';
 import { createThrottleService, type ThrottleService } from './service.ts';
 
 export type { AnomalyType } from './anomaly.ts';
@@ -44,7 +46,11 @@ export const throttlePlugin = definePlugin({
   configKey: 'throttle',
   envPrefix: 'THROTTLE',
   schema: ThrottleConfig,
+  // With header-auth, the per-key limit counts each configured key under its name (and all bad
+  // keys together); without it, throttle still works and counts presented keys by hash.
+  wants: ['header-auth'],
   create(ctx) {
+    const auth = ctx.service<HeaderAuthService | undefined>('header-auth');
     const service = createThrottleService({
       config: ctx.config,
       clock: ctx.clock,
@@ -53,6 +59,7 @@ export const throttlePlugin = definePlugin({
       metrics: ctx.metrics,
       redis: ctx.redis,
       clientIp: ctx.clientIp,
+      callerOf: auth ? callerOfKeys(auth) : undefined,
     });
     const onError = (error: unknown) =>
       ctx.logger.error({ err: error }, 'throttle check failed; request let through');

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { HeaderAuthService } from '../header-auth/index.ts';
 import type { Backend } from './backend.ts';
 import type { ThrottleConfig } from './config.ts';
 
@@ -36,15 +37,45 @@ export function hashLabel(value: string): string {
 
 const BEARER = /^Bearer[ \t]+(\S+)/i;
 
-/** The identity of each dimension for a request; null when it has none (no API key presented). */
-export function identities(request: Request, ip: string): Record<Dimension, string | null> {
-  const agent = request.headers.get('user-agent');
+/** The api_key identity of a request, or null when it has none there (then that limit does not apply). */
+export type CallerOf = (request: Request) => string | null;
+
+/**
+ * The bucket every presented key that matches no configured key shares. `~` cannot occur in a key
+ * name, so no caller is ever counted in it.
+ */
+export const INVALID_KEY_BUCKET = '~invalid';
+
+/** Alone (no header-auth to say which keys exist): the presented key, under a hash. */
+export function presentedKeyLabel(request: Request): string | null {
   const bearer = BEARER.exec(request.headers.get('authorization') ?? '');
   const key = bearer?.[1] ?? request.headers.get('x-api-key')?.trim();
+  return key ? hashLabel(key) : null;
+}
+
+/**
+ * With header-auth: a configured key counts under its name; every other presented key shares
+ * {@link INVALID_KEY_BUCKET}, so inventing keys never buys a fresh bucket; no key, no api_key limit.
+ */
+export function callerOfKeys(auth: Pick<HeaderAuthService, 'identify'>): CallerOf {
+  return function keyName(request) {
+    const who = auth.identify(request);
+    if (who === null) return null;
+    return who === 'invalid' ? INVALID_KEY_BUCKET : who.name;
+  };
+}
+
+/** The identity of each dimension for a request; null when it has none. */
+export function identities(
+  request: Request,
+  ip: string,
+  callerOf: CallerOf = presentedKeyLabel,
+): Record<Dimension, string | null> {
+  const agent = request.headers.get('user-agent');
   return {
     ip,
     user_agent: agent ? hashLabel(agent) : 'none',
-    api_key: key ? hashLabel(key) : null,
+    api_key: callerOf(request),
   };
 }
 

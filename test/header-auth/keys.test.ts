@@ -1,5 +1,6 @@
 /** API keys on routes: valid keys pass with their name as caller, anything else is 401 with a challenge. */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import type { HeaderAuthService } from '../../plugins/header-auth/index.ts';
 import { type KeyedCore, keyedCore } from './helpers.ts';
 
 const WEBHOOK_KEY = 'wk_live_9f8e7d6c5b4a39281706';
@@ -28,6 +29,16 @@ describe('header-auth', () => {
       expect(body.caller).toEqual({ name: 'elevenlabs', scope: 'webhook' });
     }
     expect(JSON.stringify(app.logs)).not.toContain(WEBHOOK_KEY);
+  });
+
+  it('identifies a request by its key in any scope, for rate limits that run before routing', () => {
+    const service = app.core.service<HeaderAuthService>('header-auth');
+    const identify = (headers: Record<string, string>) =>
+      service.identify(new Request('http://localhost/anything', { headers }));
+    expect(identify({ 'x-api-key': WEBHOOK_KEY })).toEqual({ name: 'elevenlabs', scope: 'webhook' });
+    expect(identify({ authorization: `Bearer ${ADMIN_KEY}` })).toEqual({ name: 'ops', scope: 'admin' });
+    expect(identify({ 'x-api-key': 'made-up' })).toBe('invalid');
+    expect(identify({})).toBeNull();
   });
 
   it('names an unnamed key by a short hash', async () => {
