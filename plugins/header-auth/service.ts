@@ -5,7 +5,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { EventBus } from '../../src/events.ts';
 import { HttpError } from '../../src/http/errors.ts';
-import { requestIdOf } from '../../src/http/request-context.ts';
+import { noteCaller, requestIdOf } from '../../src/http/request-context.ts';
 import { currentRequestId, type Logger } from '../../src/log.ts';
 import { metric } from '../../src/metrics.ts';
 import type { HeaderAuthConfig } from './config.ts';
@@ -75,6 +75,7 @@ export function createHeaderAuthService(deps: HeaderAuthDeps): HeaderAuthService
     if (caller) {
       counter.inc({ scope, result: 'valid' });
       callers.set(request, caller);
+      noteCaller(request, caller.name);
       logger.debug({ ...scopeFields, client_ip: ip, caller: caller.name, scope }, 'api key accepted');
       return caller;
     }

@@ -41,6 +41,18 @@ describe('header-auth', () => {
     expect(identify({})).toBeNull();
   });
 
+  it("names the caller in the request's access line at the default level, never the key", async () => {
+    const accessLine = (id: string) => app.logs.find((l) => l.msg === 'request' && l.request_id === id);
+    const headers = { 'x-api-key': WEBHOOK_KEY, 'x-request-id': 'access-ok' };
+    expect((await app.call('/webhooks/client-data', headers, BODY)).status).toBe(200);
+    expect(accessLine('access-ok')).toMatchObject({ level: 'info', status: 200, caller: 'elevenlabs' });
+    const refused = { 'x-api-key': 'wrong', 'x-request-id': 'access-refused' };
+    expect((await app.call('/webhooks/client-data', refused, BODY)).status).toBe(401);
+    expect(accessLine('access-refused')).toMatchObject({ status: 401 });
+    expect(accessLine('access-refused')!.caller).toBeUndefined();
+    expect(JSON.stringify(app.logs)).not.toContain(WEBHOOK_KEY);
+  });
+
   it('names an unnamed key by a short hash', async () => {
     const response = await app.call(
       '/webhooks/client-data',
