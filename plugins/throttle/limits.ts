@@ -1,7 +1,8 @@
 /**
  * Rate limits per dimension (client IP, user agent, API key) on rate-limiter-flexible: a
- * RateLimiterRedis per dimension with a RateLimiterMemory as its insurance, so a Redis outage
- * falls back to memory instead of failing or letting everything through.
+ * RateLimiterRedis per dimension with a RateLimiterMemory as its insurance (wrapped so a failed
+ * command is reported, see insurance.ts), so a Redis outage falls back to memory instead of failing
+ * or letting everything through.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -9,6 +10,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { HeaderAuthService } from '../header-auth/index.ts';
 import type { Backend } from './backend.ts';
 import type { ThrottleConfig } from './config.ts';
+import { ReportingInsurance } from './insurance.ts';
 
 /** A rate-limit dimension. */
 export type Dimension = 'ip' | 'user_agent' | 'api_key';
@@ -104,7 +106,7 @@ export class Limits {
         ? new RateLimiterRedis({
             ...options,
             storeClient: backend.redis as Redis,
-            insuranceLimiter: memory,
+            insuranceLimiter: new ReportingInsurance(memory, (error) => backend.fail(error)),
             rejectIfRedisNotReady: true,
           })
         : null;
