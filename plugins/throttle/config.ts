@@ -4,6 +4,7 @@
  * Appendix A of the 004 requirements where one exists.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { WINDOW_CAP } from './window.ts';
 
 const perMinute = (env: string, what: string) =>
   Type.Optional(
@@ -34,8 +35,10 @@ export const ThrottleConfig = Type.Object(
     anomalyFailureThreshold: Type.Integer({
       default: 5,
       minimum: 1,
+      // A window keeps at most WINDOW_CAP events, so a higher threshold could never be reached.
+      maximum: WINDOW_CAP,
       env: 'ANOMALY_FAILURE_THRESHOLD',
-      description: 'Events within the window that make an anomaly.',
+      description: `Events within the window that make an anomaly (at most ${WINDOW_CAP}, the events a window keeps).`,
     }),
     anomalyWindowSeconds: Type.Integer({
       default: 300,
