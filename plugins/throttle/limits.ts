@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '../../src/clock.ts';
 import type { HeaderAuthService } from '../header-auth/index.ts';
 import type { Backend } from './backend.ts';
 import type { ThrottleConfig } from './config.ts';
@@ -84,11 +85,14 @@ export function identities(
 /** The configured limiters. */
 export class Limits {
   private readonly limiters: Limiter[] = [];
+  private readonly windowMs: number;
 
   constructor(
     config: ThrottleConfig,
     private readonly backend: Backend,
+    private readonly clock: Clock,
   ) {
+    this.windowMs = config.windowSeconds * 1000;
     const configured: Array<[Dimension, number | undefined]> = [
       ['ip', config.rateLimit],
       ['user_agent', config.rateLimitPerUserAgent],
@@ -129,12 +133,20 @@ export class Limits {
     return states.sort((a, b) => Number(a.allowed) - Number(b.allowed) || a.remaining - b.remaining);
   }
 
+  /**
+   * Windows are fixed and aligned on our clock: window n covers [n·W, (n+1)·W) and its count lives
+   * under `<id>:<n>`. The library's own window starts at a key's first hit and ends by Date.now()
+   * or Redis's TTL, which an injected clock cannot move; its TTL (one window from the first hit)
+   * now only clears a key after its window has ended. Instances share windows through the clock.
+   */
   private async consumeOne(limiter: Limiter, id: string): Promise<LimitState> {
+    const now = this.clock.now();
+    const window = Math.floor(now / this.windowMs);
     const store = limiter.redis && this.backend.useRedis() ? limiter.redis : limiter.memory;
     let res: RateLimiterRes;
     let allowed = true;
     try {
-      res = await store.consume(id);
+      res = await store.consume(`${id}:${window}`);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         res = error;
@@ -149,7 +161,7 @@ export class Limits {
       dimension: limiter.dimension,
       limit: limiter.limit,
       remaining: Math.max(0, res.remainingPoints),
-      resetMs: res.msBeforeNext,
+      resetMs: (window + 1) * this.windowMs - now,
       allowed,
     };
   }

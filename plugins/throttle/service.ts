@@ -80,7 +80,7 @@ export function createThrottleService(deps: ThrottleDeps): ThrottleService {
   const { config, logger, events } = deps;
   const backend = new Backend(deps.redis, logger);
   const windows = new Windows(backend);
-  const limits = new Limits(config, backend);
+  const limits = new Limits(config, backend, deps.clock);
   const hits = hitMetrics(deps.metrics);
   const anomalies = new Anomalies({
     windows,
