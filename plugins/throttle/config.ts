@@ -15,7 +15,10 @@ export const ThrottleConfig = Type.Object(
   {
     rateLimit: perMinute('WEBHOOK_RATE_LIMIT', 'per client IP'),
     rateLimitPerUserAgent: perMinute('WEBHOOK_RATE_LIMIT_PER_USER_AGENT', 'per user agent'),
-    rateLimitPerApiKey: perMinute('WEBHOOK_RATE_LIMIT_PER_API_KEY', 'per presented API key'),
+    rateLimitPerApiKey: perMinute(
+      'WEBHOOK_RATE_LIMIT_PER_API_KEY',
+      'per API key (with header-auth: per key name, all unknown keys sharing one bucket; alone: per presented key)',
+    ),
     windowSeconds: Type.Integer({
       default: 60,
       minimum: 1,

@@ -2,7 +2,7 @@
  * throttle: rate limits per client IP, user agent and API key, IP throttling after repeated
  * authentication failures, and anomaly detection over the event bus (auth failures, rate-limit
  * hits, quarantine failures). The limits run in onRequest, before any body is read, for the paths
- * under the configured prefixes (`/webhooks/`, `/admin/` by default), so they also apply to a host
+ * under the configured prefixes (`/webhooks/`, `/api/`, `/metrics`, `/admin/` by default), so they apply to a host
  * app's routes when the plugin is mounted alone.
  */
 import { Elysia } from 'elysia';
