@@ -103,6 +103,8 @@ export function resolvePlugins(all: PluginDefinition<any, any>[], config: Record
     if (trail.includes(p.name))
       throw new Error(`plugin dependency cycle: ${[...trail, p.name].join(' -> ')}`);
     for (const need of p.needs ?? []) visit(byName.get(need)!, [...trail, p.name]);
+    for (const want of p.wants ?? [])
+      if (enabledNames.has(want)) visit(byName.get(want)!, [...trail, p.name]);
     ordered.push(p);
   };
   for (const p of enabled) visit(p, []);
@@ -184,7 +186,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       redis,
       clientIp,
       service<T>(name: string): T {
-        if (!def.needs?.includes(name)) throw new Error(`${def.name} did not declare it needs ${name}`);
+        if (!def.needs?.includes(name) && !def.wants?.includes(name))
+          throw new Error(`${def.name} did not declare it needs ${name}`);
         return instances.get(name)?.service as T;
       },
       app(name: string) {

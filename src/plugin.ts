@@ -48,7 +48,7 @@ export interface PluginContext<C> {
   redis: Redis | null;
   /** The client address, honouring X-Forwarded-For only from trusted proxies. */
   clientIp(request: Request): string;
-  /** Another plugin's service; only plugins named in `needs`. */
+  /** Another plugin's service; only plugins named in `needs` or `wants` (undefined when a wanted one is off). */
   service<T>(name: string): T;
   /** Another plugin's Elysia instance (to reuse its macros); only plugins named in `needs`. */
   app(name: string): AnyElysia;
@@ -77,6 +77,8 @@ export interface PluginDefinition<Schema extends TObject = TObject, S = unknown>
   schema: Schema;
   /** Plugins that must be enabled for this one to work. */
   needs?: readonly string[];
+  /** Plugins this one uses when they are enabled (created first then), and works without. */
+  wants?: readonly string[];
   /** Absolute path of its drizzle migrations folder. */
   migrations?: string;
   create(ctx: PluginContext<Static<Schema>>): PluginInstance<S> | Promise<PluginInstance<S>>;

@@ -9,7 +9,7 @@ const keyList = (env: string, what: string) =>
     default: [],
     env,
     secret: true,
-    description: `API keys of ${what} (comma-separated), each \`key\` or \`name:key\`; the name is the caller in logs and rate limits. Empty: those routes answer 503.`,
+    description: `API keys of ${what} (comma-separated), each \`key\` or \`name:key\` (unnamed: \`<scope>-<8 hex of its SHA-256>\`). The name, never the key, is the caller: \`caller\` on the access log line, and throttle's per-key rate-limit bucket. Empty: those routes answer 503.`,
   });
 
 export const HeaderAuthConfig = Type.Object(

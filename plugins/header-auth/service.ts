@@ -5,7 +5,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { EventBus } from '../../src/events.ts';
 import { HttpError } from '../../src/http/errors.ts';
-import { requestIdOf } from '../../src/http/request-context.ts';
+import { noteCaller, requestIdOf } from '../../src/http/request-context.ts';
 import { currentRequestId, type Logger } from '../../src/log.ts';
 import { metric } from '../../src/metrics.ts';
 import type { HeaderAuthConfig } from './config.ts';
@@ -75,6 +75,7 @@ export function createHeaderAuthService(deps: HeaderAuthDeps): HeaderAuthService
     if (caller) {
       counter.inc({ scope, result: 'valid' });
       callers.set(request, caller);
+      noteCaller(request, caller.name);
       logger.debug({ ...scopeFields, client_ip: ip, caller: caller.name, scope }, 'api key accepted');
       return caller;
     }
@@ -87,8 +88,19 @@ export function createHeaderAuthService(deps: HeaderAuthDeps): HeaderAuthService
     });
   }
 
+  function identify(request: Request): Caller | 'invalid' | null {
+    const presented = presentedKey(request);
+    if (presented === null) return null;
+    for (const scope of ['webhook', 'admin'] as const) {
+      const entry = findKey(keys[scope], presented);
+      if (entry) return { name: entry.name, scope };
+    }
+    return 'invalid';
+  }
+
   return {
     authenticate,
+    identify,
     configured: (scope) => keys[scope].length > 0,
     check,
     callerOf: (request) => callers.get(request),

@@ -17,4 +17,10 @@ export interface HeaderAuthService {
   authenticate(request: Request, scope: KeyScope): Caller | null;
   /** Whether any key is configured for `scope` (none: routes answer 503). */
   configured(scope: KeyScope): boolean;
+  /**
+   * Who a request says it is, whatever the route (rate limits run before routing): the caller of
+   * the configured key it presents (webhook keys first, then admin keys), `'invalid'` when its key
+   * matches none, null when it presents no key. Constant time like `authenticate`; logs nothing.
+   */
+  identify(request: Request): Caller | 'invalid' | null;
 }

@@ -4,6 +4,7 @@
  * Appendix A of the 004 requirements where one exists.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { WINDOW_CAP } from './window.ts';
 
 const perMinute = (env: string, what: string) =>
   Type.Optional(
@@ -14,7 +15,10 @@ export const ThrottleConfig = Type.Object(
   {
     rateLimit: perMinute('WEBHOOK_RATE_LIMIT', 'per client IP'),
     rateLimitPerUserAgent: perMinute('WEBHOOK_RATE_LIMIT_PER_USER_AGENT', 'per user agent'),
-    rateLimitPerApiKey: perMinute('WEBHOOK_RATE_LIMIT_PER_API_KEY', 'per presented API key'),
+    rateLimitPerApiKey: perMinute(
+      'WEBHOOK_RATE_LIMIT_PER_API_KEY',
+      'per API key (with header-auth: per key name, all unknown keys sharing one bucket; alone: per presented key)',
+    ),
     windowSeconds: Type.Integer({
       default: 60,
       minimum: 1,
@@ -34,8 +38,10 @@ export const ThrottleConfig = Type.Object(
     anomalyFailureThreshold: Type.Integer({
       default: 5,
       minimum: 1,
+      // A window keeps at most WINDOW_CAP events, so a higher threshold could never be reached.
+      maximum: WINDOW_CAP,
       env: 'ANOMALY_FAILURE_THRESHOLD',
-      description: 'Events within the window that make an anomaly.',
+      description: `Events within the window that make an anomaly (at most ${WINDOW_CAP}, the events a window keeps).`,
     }),
     anomalyWindowSeconds: Type.Integer({
       default: 300,

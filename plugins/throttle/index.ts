@@ -2,13 +2,15 @@
  * throttle: rate limits per client IP, user agent and API key, IP throttling after repeated
  * authentication failures, and anomaly detection over the event bus (auth failures, rate-limit
  * hits, quarantine failures). The limits run in onRequest, before any body is read, for the paths
- * under the configured prefixes (`/webhooks/`, `/admin/` by default), so they also apply to a host
+ * under the configured prefixes (`/webhooks/`, `/api/`, `/metrics`, `/admin/` by default), so they apply to a host
  * app's routes when the plugin is mounted alone.
  */
 import { Elysia } from 'elysia';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
 import { definePlugin } from '../../src/plugin.ts';
+import type { HeaderAuthService } from '../header-auth/index.ts';
 import { ThrottleConfig } from './config.ts';
+import { callerOfKeys } from './limits.ts';
 import { createThrottleService, type ThrottleService } from './service.ts';
 
 export type { AnomalyType } from './anomaly.ts';
@@ -44,7 +46,11 @@ export const throttlePlugin = definePlugin({
   configKey: 'throttle',
   envPrefix: 'THROTTLE',
   schema: ThrottleConfig,
+  // With header-auth, the per-key limit counts each configured key under its name (and all bad
+  // keys together); without it, throttle still works and counts presented keys by hash.
+  wants: ['header-auth'],
   create(ctx) {
+    const auth = ctx.service<HeaderAuthService | undefined>('header-auth');
     const service = createThrottleService({
       config: ctx.config,
       clock: ctx.clock,
@@ -53,6 +59,7 @@ export const throttlePlugin = definePlugin({
       metrics: ctx.metrics,
       redis: ctx.redis,
       clientIp: ctx.clientIp,
+      callerOf: auth ? callerOfKeys(auth) : undefined,
     });
     const onError = (error: unknown) =>
       ctx.logger.error({ err: error }, 'throttle check failed; request let through');

@@ -1,13 +1,17 @@
 /**
  * Rate limits per dimension (client IP, user agent, API key) on rate-limiter-flexible: a
- * RateLimiterRedis per dimension with a RateLimiterMemory as its insurance, so a Redis outage
- * falls back to memory instead of failing or letting everything through.
+ * RateLimiterRedis per dimension with a RateLimiterMemory as its insurance (wrapped so a failed
+ * command is reported, see insurance.ts), so a Redis outage falls back to memory instead of failing
+ * or letting everything through.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Clock } from '../../src/clock.ts';
+import type { HeaderAuthService } from '../header-auth/index.ts';
 import type { Backend } from './backend.ts';
 import type { ThrottleConfig } from './config.ts';
+import { ReportingInsurance } from './insurance.ts';
 
 /** A rate-limit dimension. */
 export type Dimension = 'ip' | 'user_agent' | 'api_key';
@@ -36,26 +40,59 @@ export function hashLabel(value: string): string {
 
 const BEARER = /^Bearer[ \t]+(\S+)/i;
 
-/** The identity of each dimension for a request; null when it has none (no API key presented). */
-export function identities(request: Request, ip: string): Record<Dimension, string | null> {
-  const agent = request.headers.get('user-agent');
+/** The api_key identity of a request, or null when it has none there (then that limit does not apply). */
+export type CallerOf = (request: Request) => string | null;
+
+/**
+ * The bucket every presented key that matches no configured key shares. `~` cannot occur in a key
+ * name, so no caller is ever counted in it.
+ */
+export const INVALID_KEY_BUCKET = '~invalid';
+
+/** Alone (no header-auth to say which keys exist): the presented key, under a hash. */
+export function presentedKeyLabel(request: Request): string | null {
   const bearer = BEARER.exec(request.headers.get('authorization') ?? '');
   const key = bearer?.[1] ?? request.headers.get('x-api-key')?.trim();
+  return key ? hashLabel(key) : null;
+}
+
+/**
+ * With header-auth: a configured key counts under its name; every other presented key shares
+ * {@link INVALID_KEY_BUCKET}, so inventing keys never buys a fresh bucket; no key, no api_key limit.
+ */
+export function callerOfKeys(auth: Pick<HeaderAuthService, 'identify'>): CallerOf {
+  return function keyName(request) {
+    const who = auth.identify(request);
+    if (who === null) return null;
+    return who === 'invalid' ? INVALID_KEY_BUCKET : who.name;
+  };
+}
+
+/** The identity of each dimension for a request; null when it has none. */
+export function identities(
+  request: Request,
+  ip: string,
+  callerOf: CallerOf = presentedKeyLabel,
+): Record<Dimension, string | null> {
+  const agent = request.headers.get('user-agent');
   return {
     ip,
     user_agent: agent ? hashLabel(agent) : 'none',
-    api_key: key ? hashLabel(key) : null,
+    api_key: callerOf(request),
   };
 }
 
 /** The configured limiters. */
 export class Limits {
   private readonly limiters: Limiter[] = [];
+  private readonly windowMs: number;
 
   constructor(
     config: ThrottleConfig,
     private readonly backend: Backend,
+    private readonly clock: Clock,
   ) {
+    this.windowMs = config.windowSeconds * 1000;
     const configured: Array<[Dimension, number | undefined]> = [
       ['ip', config.rateLimit],
       ['user_agent', config.rateLimitPerUserAgent],
@@ -73,7 +110,7 @@ export class Limits {
         ? new RateLimiterRedis({
             ...options,
             storeClient: backend.redis as Redis,
-            insuranceLimiter: memory,
+            insuranceLimiter: new ReportingInsurance(memory, (error) => backend.fail(error)),
             rejectIfRedisNotReady: true,
           })
         : null;
@@ -96,12 +133,20 @@ export class Limits {
     return states.sort((a, b) => Number(a.allowed) - Number(b.allowed) || a.remaining - b.remaining);
   }
 
+  /**
+   * Windows are fixed and aligned on our clock: window n covers [n·W, (n+1)·W) and its count lives
+   * under `<id>:<n>`. The library's own window starts at a key's first hit and ends by Date.now()
+   * or Redis's TTL, which an injected clock cannot move; its TTL (one window from the first hit)
+   * now only clears a key after its window has ended. Instances share windows through the clock.
+   */
   private async consumeOne(limiter: Limiter, id: string): Promise<LimitState> {
+    const now = this.clock.now();
+    const window = Math.floor(now / this.windowMs);
     const store = limiter.redis && this.backend.useRedis() ? limiter.redis : limiter.memory;
     let res: RateLimiterRes;
     let allowed = true;
     try {
-      res = await store.consume(id);
+      res = await store.consume(`${id}:${window}`);
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         res = error;
@@ -116,7 +161,7 @@ export class Limits {
       dimension: limiter.dimension,
       limit: limiter.limit,
       remaining: Math.max(0, res.remainingPoints),
-      resetMs: res.msBeforeNext,
+      resetMs: (window + 1) * this.windowMs - now,
       allowed,
     };
   }

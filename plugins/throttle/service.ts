@@ -15,7 +15,14 @@ import { metric } from '../../src/metrics.ts';
 import { Anomalies } from './anomaly.ts';
 import { Backend } from './backend.ts';
 import type { ThrottleConfig } from './config.ts';
-import { identities, type LimitState, Limits } from './limits.ts';
+import {
+  type CallerOf,
+  INVALID_KEY_BUCKET,
+  identities,
+  type LimitState,
+  Limits,
+  presentedKeyLabel,
+} from './limits.ts';
 import { Windows } from './window.ts';
 
 /** Dependencies of {@link createThrottleService}. */
@@ -27,6 +34,8 @@ export interface ThrottleDeps {
   metrics: Registry;
   redis: Redis | null;
   clientIp(request: Request): string;
+  /** The api_key identity (header-auth's key names when it is mounted); the presented key's hash otherwise. */
+  callerOf?: CallerOf;
 }
 
 /** The throttle service. */
@@ -71,7 +80,7 @@ export function createThrottleService(deps: ThrottleDeps): ThrottleService {
   const { config, logger, events } = deps;
   const backend = new Backend(deps.redis, logger);
   const windows = new Windows(backend);
-  const limits = new Limits(config, backend);
+  const limits = new Limits(config, backend, deps.clock);
   const hits = hitMetrics(deps.metrics);
   const anomalies = new Anomalies({
     windows,
@@ -103,12 +112,23 @@ export function createThrottleService(deps: ThrottleDeps): ThrottleService {
     }
   }
 
-  function tooMany(request: Request, dimension: string, retryAfter: number, headers: Record<string, string>) {
+  const callerOf = deps.callerOf ?? presentedKeyLabel;
+  /** The caller to name in the log line: a key name, never a hash nor the shared bucket of bad keys. */
+  const loggedCaller = (id: string | null) =>
+    deps.callerOf && id !== null && id !== INVALID_KEY_BUCKET ? id : undefined;
+
+  function tooMany(
+    request: Request,
+    dimension: string,
+    retryAfter: number,
+    headers: Record<string, string>,
+    caller?: string,
+  ) {
     const ip = deps.clientIp(request);
     const requestId = currentRequestId() ?? requestIdOf(request);
     const scope = currentRequestId() ? {} : { request_id: requestId };
     hits.inc({ dimension });
-    logger.warn({ ...scope, dimension, client_ip: ip, retry_after_s: retryAfter }, 'rate limit hit');
+    logger.warn({ ...scope, dimension, client_ip: ip, caller, retry_after_s: retryAfter }, 'rate limit hit');
     events.emit('ratelimit.hit', { ip, dimension, requestId });
     return jsonError(429, 'Too many requests', { ...headers, 'retry-after': String(retryAfter) });
   }
@@ -120,13 +140,15 @@ export function createThrottleService(deps: ThrottleDeps): ThrottleService {
       if (blocked > 0) return { response: tooMany(request, 'anomaly', blocked, {}), headers: {} };
     }
     if (!limits.active) return { response: null, headers: {} };
-    const states = await limits.consume(identities(request, ip));
+    const ids = identities(request, ip, callerOf);
+    const states = await limits.consume(ids);
     const tightest = states[0];
     if (!tightest) return { response: null, headers: {} };
     const headers = limitHeaders(tightest, config.windowSeconds);
     if (tightest.allowed) return { response: null, headers };
     const retryAfter = Math.max(1, Math.ceil(tightest.resetMs / 1000));
-    return { response: tooMany(request, tightest.dimension, retryAfter, headers), headers };
+    const caller = loggedCaller(ids.api_key);
+    return { response: tooMany(request, tightest.dimension, retryAfter, headers, caller), headers };
   }
 
   return {

@@ -1,6 +1,7 @@
 /**
  * Runs each request inside `requestScope` so every log line carries its request id,
- * echoes the id in `x-request-id`, and writes one access line when the response is ready.
+ * echoes the id in `x-request-id`, and writes one access line when the response is ready (with
+ * `caller` when an auth plugin accepted a key).
  */
 import { Elysia } from 'elysia';
 import type { Registry } from 'prom-client';
@@ -8,6 +9,15 @@ import { type Logger, requestScope } from '../log.ts';
 import { httpMetrics } from '../metrics.ts';
 
 const routeOf = new WeakMap<Request, string>();
+const callerOf = new WeakMap<Request, string>();
+
+/**
+ * Names the authenticated caller of a request (an API key's name, never the key) for its access
+ * line. The auth plugins call it; the core knows no plugin.
+ */
+export function noteCaller(request: Request, name: string): void {
+  callerOf.set(request, name);
+}
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,6 +56,7 @@ export function requestContext(logger: Logger, clientIp: (request: Request) => s
               status: response.status,
               duration_ms: Math.round((performance.now() - started) * 100) / 100,
               client_ip: clientIp(request),
+              caller: callerOf.get(request),
               user_agent: request.headers.get('user-agent') ?? undefined,
             },
             'request',

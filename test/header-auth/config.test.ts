@@ -33,10 +33,10 @@ describe('header-auth configuration', () => {
 
   it('refuses duplicate names and duplicate keys at boot, naming the setting', async () => {
     await expect(keyedCore({ adminKeys: ['a:k1_xxxxxxxx', 'a:k2_xxxxxxxx'] })).rejects.toThrow(
-      'ADMIN_API_KEYS: the name a is used twice',
+      'headerAuth.adminKeys (file (inline)): the name a is used twice',
     );
-    await expect(keyedCore({ webhookKeys: ['a:same_key_123', 'b:same_key_123'] })).rejects.toThrow(
-      'WEBHOOK_API_KEYS: entry 2 repeats a key',
+    await expect(keyedCore({}, { WEBHOOK_API_KEYS: 'a:same_key_123,b:same_key_123' })).rejects.toThrow(
+      'headerAuth.webhookKeys (env WEBHOOK_API_KEYS): entry 2 repeats a key',
     );
   });
 });

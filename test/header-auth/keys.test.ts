@@ -1,5 +1,6 @@
 /** API keys on routes: valid keys pass with their name as caller, anything else is 401 with a challenge. */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import type { HeaderAuthService } from '../../plugins/header-auth/index.ts';
 import { type KeyedCore, keyedCore } from './helpers.ts';
 
 const WEBHOOK_KEY = 'wk_live_9f8e7d6c5b4a39281706';
@@ -27,6 +28,28 @@ describe('header-auth', () => {
       const body = await response.json();
       expect(body.caller).toEqual({ name: 'elevenlabs', scope: 'webhook' });
     }
+    expect(JSON.stringify(app.logs)).not.toContain(WEBHOOK_KEY);
+  });
+
+  it('identifies a request by its key in any scope, for rate limits that run before routing', () => {
+    const service = app.core.service<HeaderAuthService>('header-auth');
+    const identify = (headers: Record<string, string>) =>
+      service.identify(new Request('http://localhost/anything', { headers }));
+    expect(identify({ 'x-api-key': WEBHOOK_KEY })).toEqual({ name: 'elevenlabs', scope: 'webhook' });
+    expect(identify({ authorization: `Bearer ${ADMIN_KEY}` })).toEqual({ name: 'ops', scope: 'admin' });
+    expect(identify({ 'x-api-key': 'made-up' })).toBe('invalid');
+    expect(identify({})).toBeNull();
+  });
+
+  it("names the caller in the request's access line at the default level, never the key", async () => {
+    const accessLine = (id: string) => app.logs.find((l) => l.msg === 'request' && l.request_id === id);
+    const headers = { 'x-api-key': WEBHOOK_KEY, 'x-request-id': 'access-ok' };
+    expect((await app.call('/webhooks/client-data', headers, BODY)).status).toBe(200);
+    expect(accessLine('access-ok')).toMatchObject({ level: 'info', status: 200, caller: 'elevenlabs' });
+    const refused = { 'x-api-key': 'wrong', 'x-request-id': 'access-refused' };
+    expect((await app.call('/webhooks/client-data', refused, BODY)).status).toBe(401);
+    expect(accessLine('access-refused')).toMatchObject({ status: 401 });
+    expect(accessLine('access-refused')!.caller).toBeUndefined();
     expect(JSON.stringify(app.logs)).not.toContain(WEBHOOK_KEY);
   });
 

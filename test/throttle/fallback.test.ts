@@ -2,13 +2,13 @@
  * Redis dropped mid-run: limits and anomaly windows go on in memory (logged once, never a 500,
  * never unlimited), and go back to Redis when the connection returns.
  */
-import { afterAll, describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { redisAvailable } from '../helpers/redis.ts';
 import { redisReady, type ThrottleCore, throttleCore } from './helpers.ts';
 
 describe.skipIf(!redisAvailable)('throttle when Redis drops (needs Redis)', () => {
   let app: ThrottleCore;
-  afterAll(() => app?.core.stop());
+  afterEach(() => app?.core.stop());
 
   it('falls back to memory, logs it once, and returns to Redis', async () => {
     app = await throttleCore({ rateLimit: 3, anomalyFailureThreshold: 2 }, true);
@@ -45,5 +45,33 @@ describe.skipIf(!redisAvailable)('throttle when Redis drops (needs Redis)', () =
     expect(await statuses(1)).toEqual([429]);
     expect(logs.filter((l) => l.msg?.startsWith('throttle: Redis is back'))).toHaveLength(1);
     expect(await core.redis!.get(counted[0]!.slice(app.prefix.length))).toBe('5');
+  });
+
+  it('reports a failed command on a connection that still says ready: logged once, /health degraded', async () => {
+    app = await throttleCore({ rateLimit: 3 }, true);
+    const { call, core, logs, prefix } = app;
+    const ip = '203.0.113.60';
+    expect((await call('/webhooks/ping', ip)).status).toBe(200);
+    // Replace the IP's counter with a hash: the limiter's INCRBY now fails with WRONGTYPE.
+    const [counter] = await core.redis!.keys(`${prefix}throttle:rl:ip:${ip}*`);
+    const key = counter!.slice(prefix.length);
+    await core.redis!.del(key);
+    await core.redis!.hset(key, 'not', 'a counter');
+    expect(core.redis!.status).toBe('ready');
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call('/webhooks/ping', ip)).status);
+    // The insurance (memory) answers, starting afresh: limited, never a 500.
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const fallbackLines = logs.filter((l) => l.msg?.startsWith('throttle: Redis unavailable'));
+    expect(fallbackLines).toHaveLength(1);
+    expect(fallbackLines[0]).toMatchObject({ level: 'warn', store: 'memory' });
+    const health = await (await core.handle(new Request('http://localhost/health'))).json();
+    expect(health.checks.throttle).toMatchObject({
+      status: 'degraded',
+      detail: 'counting in memory-fallback',
+    });
+    expect(health.checks.redis.status).toBe('up');
+    expect(await core.redis!.type(key)).toBe('hash');
   });
 });

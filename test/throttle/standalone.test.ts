@@ -27,4 +27,18 @@ describe('throttle in a host app', () => {
     for (let i = 0; i < 4; i++)
       expect((await host.handle(new Request('http://localhost/'))).status).toBe(200);
   });
+
+  it('limits per presented API key without header-auth (counted by hash, not by name)', async () => {
+    const alone = await embed([throttlePlugin], {
+      config: { throttle: { rateLimitPerApiKey: 1, paths: ['/k/'] }, database: { path: ':memory:' } },
+      logDestination: memoryDestination(),
+    });
+    expect(alone.core.plugins).toEqual(['throttle']);
+    const keyed = new Elysia().use(alone.app).get('/k/in', () => 'ok');
+    const call = (key: string) =>
+      keyed.handle(new Request('http://localhost/k/in', { headers: { 'x-api-key': key } }));
+    expect([(await call('key-a')).status, (await call('key-a')).status]).toEqual([200, 429]);
+    expect((await call('key-b')).status).toBe(200);
+    await alone.stop();
+  });
 });
