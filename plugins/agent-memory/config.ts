@@ -46,6 +46,13 @@ export const DeliveryConfig = Type.Object(
       env: 'AGENT_MEMORY_RETRY_JITTER',
       description: 'Random spread added to each retry delay (0.2 = up to 20 % longer).',
     }),
+    retentionDays: Type.Number({
+      default: 30,
+      exclusiveMinimum: 0,
+      env: 'AGENT_MEMORY_EVENT_RETENTION_DAYS',
+      description:
+        'Delivered, skipped and dead-lettered events (with their queued payload) are deleted this long after they arrived; pending ones never are. A redelivery older than this is stored again.',
+    }),
   },
   {
     default: {},

@@ -30,6 +30,8 @@ export interface DeliveryDeps {
   config: AgentMemoryConfig['delivery'];
   /** After a delivery (summary, greeting). Runs in the background; its errors are logged. */
   afterDelivery?: (row: EventMeta, envelope: Envelope) => Promise<void>;
+  /** The queued payload as stored (a Fernet token when storage encrypts at rest) back to its text. */
+  unseal?: (text: string) => Promise<string>;
   random?: () => number;
 }
 
@@ -50,6 +52,9 @@ function describe(error: unknown): string {
   return `${status}${e?.message ?? String(error)}`;
 }
 
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 export class DeliveryWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<number> | undefined;
@@ -58,6 +63,7 @@ export class DeliveryWorker {
   /** Deliveries running now (inline and worker), each holding a claim until it settles, by caller. */
   private readonly inFlight = new Map<Promise<unknown>, string>();
   private stopped = true;
+  private prunedAt = Number.NEGATIVE_INFINITY;
   private stopping = false;
 
   constructor(private readonly deps: DeliveryDeps) {}
@@ -76,6 +82,7 @@ export class DeliveryWorker {
   async tick(): Promise<number> {
     const { store, owner, clock, config } = this.deps;
     if (this.stopping) return 0;
+    this.pruneHourly();
     const rows = store.claimDue(owner, clock.now(), config.leaseMs, config.batchSize);
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
@@ -175,7 +182,7 @@ export class DeliveryWorker {
     let marked = false;
     const release = this.keepLease(row, log);
     try {
-      envelope = parsed ?? parseEnvelope(row.payload ?? '');
+      envelope = parsed ?? parseEnvelope(await this.unseal(row.payload ?? ''));
       const record = conversationRecord(envelope, row.user_id_source, row.received_at);
       const scope = { userId: row.user_id, ...(row.agent_id ? { agentId: row.agent_id } : {}) };
       const { ids } = await this.deps.backend().storeConversation(scope, record);
@@ -195,6 +202,24 @@ export class DeliveryWorker {
     if (!marked) logger.warn(log, 'event erased or reclaimed during its delivery; no caller update');
     else this.track(row, envelope);
     return { status: 'delivered', memoryId };
+  }
+
+  /** At most once an hour per process: finished events past the retention go. */
+  private pruneHourly(): void {
+    const { store, clock, config, logger } = this.deps;
+    const now = clock.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    try {
+      const deleted = store.prune(now - config.retentionDays * DAY_MS);
+      if (deleted) logger.info({ deleted, retention_days: config.retentionDays }, 'old events pruned');
+    } catch (error) {
+      logger.warn({ err: error }, 'old events not pruned');
+    }
+  }
+
+  private unseal(text: string): Promise<string> {
+    return this.deps.unseal ? this.deps.unseal(text) : Promise.resolve(text);
   }
 
   /** Renews the claim every third of `leaseMs` until the returned function is called. */

@@ -210,6 +210,14 @@ export class EventStore {
       .map((r) => r.id);
   }
 
+  /** Deletes finished events (delivered, skipped, dead) received before `beforeMs`; returns how many. */
+  prune(beforeMs: number): number {
+    return this.db.all<{ id: string }>(sql`
+      DELETE FROM agent_memory_events
+      WHERE status IN ('delivered', 'skipped', 'dead') AND received_at < ${beforeMs}
+      RETURNING id`).length;
+  }
+
   /** Counts by status (health, metrics, tests). */
   counts(): Record<EventStatus, number> {
     const out: Record<EventStatus, number> = { pending: 0, delivering: 0, delivered: 0, dead: 0, skipped: 0 };

@@ -29,6 +29,8 @@ export interface PostCallDeps {
   clock: Clock;
   logger: Logger;
   inlineBudgetMs: number;
+  /** How the queued payload is kept in the database (storage's encryption at rest, when on). */
+  seal(text: string): Promise<string>;
   /** Background profile refresh for the event's agent (FR-1.12). Never awaited. */
   refreshProfile(agentId: string): void;
 }
@@ -81,7 +83,7 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
         userIdSource: identity.source,
         agentId: envelope.agentId,
         eventTimestamp: envelope.eventTimestamp,
-        payload: storablePayload(input.raw, envelope),
+        payload: await deps.seal(storablePayload(input.raw, envelope)),
         facts: envelope.type === 'post_call_transcription' ? factsJson(envelope.data) : null,
         status: envelope.type === 'post_call_transcription' ? 'pending' : 'skipped',
       },

@@ -87,6 +87,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     config: config.delivery,
     afterDelivery: updateCaller,
     random: deps.random,
+    unseal: (text) => (deps.storage ? deps.storage.unseal(text) : Promise.resolve(text)),
   });
   const files = createFiles({ storage: deps.storage, cache: deps.cache, events, logger });
 
@@ -258,6 +259,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
           clock,
           logger,
           inlineBudgetMs: config.delivery.inlineBudgetMs,
+          seal: (text) => (deps.storage ? deps.storage.seal(text) : Promise.resolve(text)),
           refreshProfile: (agentId) => void profiles.refresh(agentId),
         },
         input,

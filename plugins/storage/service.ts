@@ -9,11 +9,14 @@ import type { HealthCheck } from '../../src/plugin.ts';
 import { type AtomicWarning, makeDirs } from './atomic.ts';
 import {
   errorText,
+  fromDisk,
   logWarnings,
+  looksEncrypted,
   newState,
   noteFailure,
   type StorageDeps,
   type StorageState,
+  toDisk,
 } from './deps.ts';
 import {
   readStored,
@@ -58,6 +61,13 @@ export interface StorageService {
   quarantine: QuarantineStore;
   /** Runs the retention sweeper once as of `nowMs` (default: the clock). */
   sweep(nowMs?: number): Promise<SweepStats>;
+  /**
+   * Text another plugin keeps in the database (agent-memory's queued payloads) as storage keeps files:
+   * a Fernet token when encryption at rest is on, unchanged otherwise.
+   */
+  seal(text: string): Promise<string>;
+  /** The text of {@link seal}'s result; text that is not a token (older rows, encryption off) is returned as is. */
+  unseal(text: string): Promise<string>;
   /** Counts a webhook request that stored nothing; save() counts itself. */
   noteRequest(): void;
   stats(): StorageStats;
@@ -71,6 +81,9 @@ export interface StorageRuntime {
   stop(): Promise<void>;
   health(): Promise<HealthCheck>;
 }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Builds the service. Directories are created by start(); nothing happens before. */
 export function createStorageService(deps: StorageDeps): StorageRuntime {
@@ -111,6 +124,13 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
     deleteForUser: (phone) => erase(filesOf(deps.db, { callerPhone: phone })),
     quarantine,
     sweep: (nowMs) => sweeper.sweep(nowMs),
+    async seal(text) {
+      return decoder.decode(await toDisk(deps, encoder.encode(text)));
+    },
+    async unseal(text) {
+      const bytes = encoder.encode(text);
+      return looksEncrypted(bytes) ? decoder.decode(await fromDisk(deps, bytes, true)) : text;
+    },
     noteRequest: () => sweeper.noteRequest(),
     stats: () => {
       const { lastFailure: _ignored, ...counters } = state;
