@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 /**
- * Command-line entry: `bun run elaoms <command>` (or `bunx elaoms <command>`). A small command table;
- * each command gets its arguments and returns an exit code. Output goes to stdout, errors and log lines
- * to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or bad configuration.
+ * Command-line entry: `elaoms <command>` when installed, `bun run elaoms <command>` in a checkout.
+ * A small command table; each command gets its arguments and returns an exit code. Output goes to
+ * stdout, errors and log lines to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or
+ * bad configuration.
  */
 import { readFile } from 'node:fs/promises';
 import type { PluginDefinition } from './plugin.ts';
@@ -62,6 +63,17 @@ function keyOf(entry: string | undefined): string | undefined {
 }
 
 export const commands: Record<string, CliCommand> = {
+  start: {
+    usage: 'start [--config PATH]',
+    summary: 'Serve, as `bun run start` does in a checkout (WORKERS=N for several processes).',
+    async run(args) {
+      const { main } = await import('./main.ts');
+      // Returns once listening; the server keeps the process alive until SIGTERM/SIGINT.
+      await main(args);
+      return 0;
+    },
+  },
+
   init: {
     usage: 'init [--force] [--dir DIR] [--public-url URL]',
     summary: 'Write elaoms.config.json, .env (fresh secrets) and .env.example, and print the next steps.',
