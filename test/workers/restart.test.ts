@@ -91,6 +91,14 @@ describe('WORKERS=2: a crashed worker is restarted', () => {
 
   afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // After a failure, workers the supervisor left behind would keep running.
+    for (const pid of started()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
