@@ -1,36 +1,70 @@
 /**
- * Deno smoke test for CI: boots src/main.ts under Deno (Deno.serve), then over real HTTP sends one
- * signed post-call and one search-data that must find it, checks /health, and stops it with SIGTERM.
+ * Deno smoke test for CI: runs the documented `deno task start` (deno.json) with WORKERS=2 and the
+ * secrets in a .env file, then over real HTTP sends one signed post-call and one search-data that
+ * must find it, checks /health, and stops it with SIGTERM. That covers the task's permissions (the
+ * supervisor spawns workers: --allow-run) and its --env-file. The task runs in a scratch project
+ * that links this checkout's code, so a developer's own .env is neither read nor touched.
  * Run with Bun: `bun scripts/deno-smoke.ts`. Exits non-zero on any failure.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sign } from '../plugins/hmac-auth/verify.ts';
 
+const root = fileURLToPath(new URL('../', import.meta.url));
 const secret = 'smoke-webhook-secret';
 const toolKey = 'smoke-tool-key';
 const port = 20000 + Math.floor(Math.random() * 20000);
 const dir = mkdtempSync(join(tmpdir(), 'elaoms-deno-'));
-const child = spawn('deno', ['run', '-A', 'src/main.ts'], {
-  env: {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATABASE_PATH: join(dir, 'elaoms.db'),
-    WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
-    WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
-    ELEVENLABS_WEBHOOK_SECRET: secret,
-    WEBHOOK_API_KEYS: `smoke:${toolKey}`,
-    LOG_LEVEL: 'warn',
-  },
+copyFileSync(join(root, 'deno.json'), join(dir, 'deno.json'));
+for (const name of ['package.json', 'src', 'plugins', 'drizzle', 'node_modules'])
+  symlinkSync(join(root, name), join(dir, name));
+writeFileSync(join(dir, '.env'), `ELEVENLABS_WEBHOOK_SECRET=${secret}\nWEBHOOK_API_KEYS=smoke:${toolKey}\n`);
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  WORKERS: '2',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  DATABASE_PATH: join(dir, 'data', 'elaoms.db'),
+  WEBHOOK_STORAGE_PATH: join(dir, 'data', 'webhooks'),
+  WEBHOOK_QUARANTINE_PATH: join(dir, 'data', 'webhooks', 'quarantine'),
+  LOG_LEVEL: 'info',
+  NO_COLOR: '1',
+};
+// The secrets must come from .env alone.
+delete env.ELEVENLABS_WEBHOOK_SECRET;
+delete env.WEBHOOK_API_KEYS;
+// Its own process group, so a failure can kill `deno task`, the supervisor and the workers at once.
+const child = spawn('deno', ['task', 'start'], {
+  cwd: dir,
+  env,
   stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
+});
+const started = new Set<number>();
+let buffered = '';
+child.stdout!.on('data', (chunk) => {
+  buffered += String(chunk);
+  const lines = buffered.split('\n');
+  buffered = lines.pop() ?? '';
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line);
+    if (entry.msg === 'elaoms started') started.add(entry.pid);
+    if (entry.level === 'error' || entry.level === 'fatal') console.error(line);
+  }
 });
 
 function fail(message: string): never {
   console.error(`deno smoke: ${message}`);
-  child.kill('SIGKILL');
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  rmSync(dir, { recursive: true, force: true });
   process.exit(1);
 }
 
@@ -40,13 +74,14 @@ const base = `http://127.0.0.1:${port}`;
 async function waitForServer() {
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`${base}/`)).ok) return;
+      if ((await fetch(`${base}/`)).ok && started.size === 2) return;
     } catch {
       // not up yet
     }
+    if (child.exitCode !== null) fail(`deno task start exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  fail('server did not answer');
+  fail(`server did not answer with two workers (${started.size} started)`);
 }
 
 await waitForServer();
@@ -87,4 +122,7 @@ child.kill('SIGTERM');
 const code = await new Promise<number | null>((r) => child.on('exit', r));
 clearTimeout(timer);
 if (code !== 0) fail(`exited with ${code} after SIGTERM`);
-console.log(`deno smoke: post-call 200, search-data found ${found.memories_found}, /health 200, clean exit`);
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  `deno smoke: deno task start with 2 workers and .env; post-call 200, search-data found ${found.memories_found}, /health 200, clean exit`,
+);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 /**
- * Command-line entry: `bun run elaoms <command>` (or `bunx elaoms <command>`). A small command table;
- * each command gets its arguments and returns an exit code. Output goes to stdout, errors and log lines
- * to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or bad configuration.
+ * Command-line entry: `elaoms <command>` when installed, `bun run elaoms <command>` in a checkout.
+ * A small command table; each command gets its arguments and returns an exit code. Output goes to
+ * stdout, errors and log lines to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or
+ * bad configuration.
  */
 import { readFile } from 'node:fs/promises';
 import type { PluginDefinition } from './plugin.ts';
@@ -62,6 +63,17 @@ function keyOf(entry: string | undefined): string | undefined {
 }
 
 export const commands: Record<string, CliCommand> = {
+  start: {
+    usage: 'start [--config PATH]',
+    summary: 'Serve, as `bun run start` does in a checkout (WORKERS=N for several processes).',
+    async run(args) {
+      const { main } = await import('./main.ts');
+      // Returns once listening; the server keeps the process alive until SIGTERM/SIGINT.
+      await main(args);
+      return 0;
+    },
+  },
+
   init: {
     usage: 'init [--force] [--dir DIR] [--public-url URL]',
     summary: 'Write elaoms.config.json, .env (fresh secrets) and .env.example, and print the next steps.',
@@ -79,7 +91,8 @@ export const commands: Record<string, CliCommand> = {
 
   send: {
     usage: 'send <post-call|client-data|search> [--url URL] [--file FILE] [--config PATH]',
-    summary: 'Send a realistic, signed sample request to a running instance and print status and body.',
+    summary:
+      'Send a realistic, signed sample request (or a saved payload, decrypted if need be) and print status and body.',
     async run(args, io) {
       const [kind] = positional(args.filter((_arg, i) => !['--url', '--file'].includes(args[i - 1] ?? '')));
       if (!kind) throw new UsageError('send needs a kind: post-call, client-data or search');
@@ -92,6 +105,7 @@ export const commands: Record<string, CliCommand> = {
         file: flag(args, 'file'),
         secret: config.hmacAuth?.secrets?.[0],
         apiKey: keyOf(config.headerAuth?.webhookKeys?.[0]),
+        encryptionKey: config.storage?.encryptionKey,
       });
       io.out(`POST ${result.path} -> ${result.status}\n${result.body}\n`);
       return result.status >= 200 && result.status < 300 ? 0 : 1;
@@ -114,17 +128,14 @@ export const commands: Record<string, CliCommand> = {
     async run(args, io) {
       const [file] = positional(args);
       if (!file) throw new UsageError('decrypt needs a FILE');
-      const { decrypt, InvalidToken, loadKeys } = await import('../plugins/storage/index.ts');
+      const { decryptStored, StoredFileError } = await import('./cli/stored.ts');
       const config = await loadAll(args);
-      const keys = (await loadKeys(config.storage?.encryptionKey, true))!;
       const bytes = new Uint8Array(await readFile(file));
       try {
-        io.out(await decrypt(keys, bytes));
+        io.out(await decryptStored(file, bytes, config.storage?.encryptionKey));
       } catch (error) {
-        if (!(error instanceof InvalidToken)) throw error;
-        io.err(
-          `${file} is not a Fernet token these keys can decrypt (not encrypted, wrong key, or damaged)\n`,
-        );
+        if (!(error instanceof StoredFileError)) throw error;
+        io.err(`${error.message}\n`);
         return 1;
       }
       return 0;

@@ -1,12 +1,14 @@
 /**
  * `elaoms init [--force] [--dir DIR]`: writes a starting config. `elaoms.config.json` holds the
  * settings (with `$schema` so editors explain every key), `.env` holds freshly generated secrets
- * (0600; Bun loads it at start), `.env.example` lists every variable with placeholders. Refuses to
- * overwrite without --force, and prints the next steps for the ElevenLabs dashboard.
+ * (0600; Bun loads it at start, `deno task start` passes --env-file=.env), `.env.example` lists every
+ * variable with placeholders. Refuses to overwrite without --force, and prints the next steps for the
+ * ElevenLabs dashboard, spelled for a git checkout or an installed package, whichever this is.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKey } from '../../plugins/storage/index.ts';
 
 function token(bytes = 24): string {
@@ -15,6 +17,20 @@ function token(bytes = 24): string {
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
+}
+
+/**
+ * The commands that start the server and run the CLI in `dir`. An installed package has the `elaoms`
+ * bin. A checkout (it has bun.lock, which the published package leaves out) has package.json scripts,
+ * which only run in the checkout itself; elsewhere its CLI is run by path. Bun reads .env from the
+ * directory it starts in, so each command is meant to be run in `dir`.
+ */
+export function commandsHere(dir: string): { start: string; cli: string } {
+  const root = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
+  if (!existsSync(join(root, 'bun.lock'))) return { start: 'elaoms start', cli: 'elaoms' };
+  if (existsSync(dir) && realpathSync(dir) === root) return { start: 'bun run start', cli: 'bun run elaoms' };
+  const cli = `bun ${join(root, 'src', 'cli.ts')}`;
+  return { start: `${cli} start`, cli };
 }
 
 export interface InitResult {
@@ -77,16 +93,18 @@ export async function init(
   await writeFile(files[0]!, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });
   await writeFile(files[1]!, env, { mode: 0o600 });
   await writeFile(files[2]!, example, { mode: 0o644 });
+  const run = commandsHere(dir);
+  const installed = run.cli === 'elaoms';
   const nextSteps = [
     'Next steps:',
     '  1. Put your ElevenLabs webhook secret and API key into .env (uncomment the two lines).',
-    '  2. Start: bun run start',
+    `  2. Start, in ${dir}: ${run.start}${installed ? '   (npx elaoms start when elaoms is a project dependency)' : ''}`,
     '  3. In the ElevenLabs dashboard:',
     `     - Post-call webhook:     ${publicUrl}/webhooks/post-call   (HMAC; the secret above)`,
     `     - Client-data webhook:   ${publicUrl}/webhooks/client-data  header x-api-key: ${toolKey}`,
     `     - Server tool (search):  ${publicUrl}/webhooks/search-data  header x-api-key: ${toolKey}`,
     '       parameters: query (string, required), user_id = {{system__caller_id}}',
-    '  4. Try it without a phone call: bun run elaoms send post-call; bun run elaoms send search',
+    `  4. Try it without a phone call: ${run.cli} send post-call; ${run.cli} send search`,
     '  See docs/elevenlabs-setup.md.',
   ].join('\n');
   return { files, nextSteps };

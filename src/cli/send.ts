@@ -1,11 +1,13 @@
 /**
  * `elaoms send <post-call|client-data|search> [--url URL] [--file FILE]`: sends a realistic,
  * correctly signed (or keyed) sample request to a running instance and prints status and body,
- * so the wiring can be tested without a phone call. `--file` sends a saved payload, re-signed.
+ * so the wiring can be tested without a phone call. `--file` sends a saved payload, re-signed; a file
+ * saved with encryption at rest (a Fernet token) is decrypted with ENCRYPTION_KEY first.
  */
 import { readFile } from 'node:fs/promises';
 import { sign } from '../../plugins/hmac-auth/index.ts';
 import { sampleClientData, samplePostCall, sampleSearch } from './samples.ts';
+import { decryptStored, hasKeys, isFernetToken } from './stored.ts';
 
 export interface SendOptions {
   kind: string;
@@ -15,6 +17,8 @@ export interface SendOptions {
   secret?: string;
   /** The first WEBHOOK_API_KEYS key (without its name). */
   apiKey?: string;
+  /** ENCRYPTION_KEY, for a `file` saved with encryption at rest. */
+  encryptionKey?: string;
   nowSec?: number;
 }
 
@@ -36,7 +40,7 @@ export async function send(options: SendOptions): Promise<{ status: number; body
         ? sampleClientData()
         : sampleSearch();
   const body = options.file
-    ? new Uint8Array(await readFile(options.file))
+    ? await readPayload(options.file, options.encryptionKey)
     : new TextEncoder().encode(JSON.stringify(sample));
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'elaoms-send' };
   if (options.kind === 'post-call') {
@@ -49,4 +53,16 @@ export async function send(options: SendOptions): Promise<{ status: number; body
   }
   const response = await fetch(new URL(path, options.url), { method: 'POST', headers, body });
   return { status: response.status, body: await response.text(), path };
+}
+
+/** A saved payload's bytes; decrypted when it was saved with encryption at rest. */
+async function readPayload(
+  file: string,
+  encryptionKey: string | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = new Uint8Array(await readFile(file));
+  if (!isFernetToken(bytes)) return bytes;
+  if (!hasKeys(encryptionKey))
+    throw new TypeError(`${file} was saved encrypted (a Fernet token): set ENCRYPTION_KEY to send it`);
+  return new Uint8Array(await decryptStored(file, bytes, encryptionKey));
 }

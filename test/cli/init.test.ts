@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinPlugins } from '../../src/app.ts';
+import { commandsHere } from '../../src/cli/init.ts';
 import { composeSchema, loadConfig } from '../../src/config/index.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -62,6 +63,17 @@ describe('elaoms init', () => {
     });
     expect(config.headerAuth.webhookKeys).toEqual([env.WEBHOOK_API_KEYS]);
     expect(config.storage.encryptionEnabled).toBe(true);
+  });
+
+  it('prints commands that work from a checkout: package scripts in it, the CLI by path elsewhere', () => {
+    const root = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
+    expect(commandsHere(root)).toEqual({ start: 'bun run start', cli: 'bun run elaoms' });
+    const run = cli(['init'], dir);
+    expect(run.code).toBe(0);
+    const byPath = `bun ${join(root, 'src', 'cli.ts')}`;
+    expect(run.out).toContain(`${byPath} start`);
+    expect(run.out).toContain(`${byPath} send post-call`);
+    expect(run.out).not.toContain('bun run');
   });
 
   it('refuses to overwrite without --force', async () => {

@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.ts';
 import type { Core } from '../../src/core.ts';
 import { memoryDestination } from '../../src/log.ts';
 import { type Served, serveCore } from '../../src/server.ts';
+import { storageHarness, transcription } from '../storage/helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SECRET = 'send-test-webhook-secret';
 const TOOL_KEY = 'send-test-tool-key';
+const KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+const OTHER_KEY = `${'A'.repeat(43)}=`;
 
 /** Runs the CLI as a real subprocess (async, so the server in this process keeps answering). */
 function cli(
@@ -89,6 +93,51 @@ describe('elaoms send', () => {
     const sent = await cli(['send', 'post-call', '--url', url, '--file', file], env());
     expect(sent.code).toBe(0);
     expect(sent.out).toContain('-> 200');
+  });
+
+  it('decrypts a --file saved with encryption at rest (ENCRYPTION_KEY) before re-signing it', async () => {
+    const storage = await storageHarness(
+      { encryptionEnabled: true, encryptionKey: KEY },
+      { root: join(dir, 'saved') },
+    );
+    const saved = await storage.service.save({
+      webhookType: 'post_call_transcription',
+      conversationId: 'conv_encrypted_file',
+      validated: true,
+      body: transcription('conv_encrypted_file', {
+        agent_id: 'agent_file',
+        transcript: [{ role: 'user', message: 'Encrypted payloads can be replayed too.' }],
+      }),
+      ext: 'json',
+    });
+    await storage.close();
+    const onDisk = await readFile(saved!.path, 'utf8');
+    expect(onDisk.startsWith('gAAAAA')).toBe(true);
+    expect(onDisk).not.toContain('conv_encrypted_file');
+
+    const sent = await cli(['send', 'post-call', '--url', url, '--file', saved!.path], {
+      ...env(),
+      ENCRYPTION_KEY: `${OTHER_KEY},${KEY}`,
+    });
+    expect(sent.err).toBe('');
+    expect(sent.out).toContain('POST /webhooks/post-call -> 200');
+    expect(sent.code).toBe(0);
+    const db = new DatabaseSync(join(dir, 'elaoms.db'), { readOnly: true });
+    const row = db
+      .prepare(`SELECT COUNT(*) AS n FROM agent_memory_events WHERE conversation_id = ?`)
+      .get('conv_encrypted_file') as { n: number };
+    db.close();
+    expect(Number(row.n)).toBe(1);
+
+    const noKey = await cli(['send', 'post-call', '--url', url, '--file', saved!.path], env());
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toContain('set ENCRYPTION_KEY');
+    const wrongKey = await cli(['send', 'post-call', '--url', url, '--file', saved!.path], {
+      ...env(),
+      ENCRYPTION_KEY: OTHER_KEY,
+    });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.err).toContain('not a Fernet token these keys can decrypt');
   });
 
   it('fails with exit 1 and the status when the server refuses, and 1 without a secret to sign with', async () => {

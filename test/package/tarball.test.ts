@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +21,43 @@ function run(command: string, args: string[], cwd: string) {
   });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Top-level packages in the checkout's node_modules that `names` need at run time, transitively. */
+function productionClosure(names: string[]): Set<string> {
+  const top = join(ROOT, 'node_modules');
+  const found = new Set<string>();
+  const visit = (packageDir: string, deps: string[]) => {
+    for (const dep of deps) {
+      const nested = join(packageDir, 'node_modules', dep);
+      if (existsSync(nested)) walk(nested);
+      else if (existsSync(join(top, dep)) && !found.has(dep)) {
+        found.add(dep);
+        walk(join(top, dep));
+      }
+    }
+  };
+  const walk = (packageDir: string) => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+    const kinds = [manifest.dependencies, manifest.optionalDependencies, manifest.peerDependencies];
+    visit(
+      packageDir,
+      kinds.flatMap((deps) => Object.keys(deps ?? {})),
+    );
+  };
+  visit(top, names);
+  return found;
 }
 
 /** What a user writes: the main entry and every plugin entry, by package name. */
@@ -52,9 +91,12 @@ describe('the packed tarball, installed in an empty project', () => {
     // so Deno users map the entries in deno.json (docs/embedding.md); Bun follows the link.
     await mkdir(join(dir, 'pkg'));
     run('tar', ['xzf', tarball, '-C', 'pkg', '--strip-components=1'], dir);
-    await mkdir(join(dir, 'node_modules'));
-    for (const name of await readdir(join(ROOT, 'node_modules'))) {
-      if (name !== 'elaoms') await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+    // Only what the packed package.json's dependencies pull in, as an install would: a package that
+    // needs a devDependency at run time fails here.
+    const manifest = JSON.parse(await readFile(join(dir, 'pkg', 'package.json'), 'utf8'));
+    for (const name of productionClosure(Object.keys(manifest.dependencies ?? {}))) {
+      await mkdir(dirname(join(dir, 'node_modules', name)), { recursive: true });
+      await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
     }
     await symlink(join(dir, 'pkg'), join(dir, 'node_modules', 'elaoms'));
     const imports: Record<string, string> = { elaoms: './pkg/src/index.ts' };
@@ -80,4 +122,52 @@ describe('the packed tarball, installed in an empty project', () => {
     expect(report.definitions).toEqual([...PLUGINS, ...MORE]);
     expect([...report.plugins].sort()).toEqual([...PLUGINS, ...MORE].sort());
   });
+
+  it('has the CLI: init prints the installed commands, start serves /health with LOG_PRETTY=1', async () => {
+    const cli = isDeno
+      ? ['run', '-A', join(dir, 'pkg', 'src', 'cli.ts')]
+      : [join(dir, 'pkg', 'src', 'cli.ts')];
+    await mkdir(join(dir, 'site'));
+    const init = run(process.execPath, [...cli, 'init'], join(dir, 'site'));
+    expect(init).toContain('elaoms start');
+    expect(init).toContain('elaoms send post-call');
+    expect(init).not.toContain('bun run');
+
+    const port = await freePort();
+    // Bun reads .env by itself; on Deno the operator passes --env-file (docs/operations.md).
+    const start = isDeno ? ['run', '-A', '--env-file=.env', ...cli.slice(2)] : cli;
+    const child = spawn(process.execPath, [...start, 'start'], {
+      cwd: join(dir, 'site'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        LOG_PRETTY: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (out += chunk));
+    try {
+      let status = 0;
+      const deadline = Date.now() + 20_000;
+      while (status !== 200 || !/INFO.*elaoms started/.test(out)) {
+        if (child.exitCode !== null) throw new Error(`elaoms start exited with ${child.exitCode}: ${out}`);
+        if (Date.now() > deadline) throw new Error(`elaoms start did not serve within 20 s: ${out}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.arrayBuffer().then(() => r.status),
+          () => 0,
+        );
+      }
+      // Pretty lines, not JSON; the secrets init wrote to .env were loaded (no "not configured" for them).
+      expect(out).not.toMatch(/^\{"level"/m);
+      expect(out).not.toContain('WEBHOOK_API_KEYS is not configured');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 40_000);
 });

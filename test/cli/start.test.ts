@@ -1,0 +1,92 @@
+/**
+ * `elaoms start`: the installed CLI serves like `bun run start` does in a checkout, alone or as the
+ * supervisor of WORKERS processes (each worker reruns `elaoms start`), and stops on SIGTERM.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'elaoms-start-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startAndCheck(workers: number) {
+  const port = await freePort();
+  const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', CLI] : [CLI];
+  const child = spawn(process.execPath, [...runner, 'start'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      WORKERS: String(workers),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  try {
+    let status = 0;
+    const deadline = Date.now() + 20_000;
+    while (status !== 200) {
+      if (child.exitCode !== null) throw new Error(`elaoms start exited with ${child.exitCode}: ${err}`);
+      if (Date.now() > deadline) throw new Error(`/health did not answer within 20 s: ${err}`);
+      status = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.arrayBuffer().then(() => r.status),
+        () => 0,
+      );
+      if (status !== 200) await sleep(50);
+    }
+    const starts = () => out.split('\n').filter((l) => l.includes('"msg":"elaoms started"')).length;
+    while (starts() < workers && Date.now() < deadline) await sleep(50);
+    expect(starts()).toBe(workers);
+    expect(out).toContain(`elaoms listening on http://127.0.0.1:${port}`);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    // Deno reports a child that handled SIGTERM and exited 0 as killed by the signal (code null).
+    if (typeof (globalThis as any).Deno === 'undefined') expect(code).toBe(0);
+  }
+  expect(out).toContain('"msg":"elaoms stopped"');
+  // Relative paths (the default data/elaoms.db) resolve against the directory it was started in.
+  expect(existsSync(join(dir, 'data', 'elaoms.db'))).toBe(true);
+}
+
+describe('elaoms start', () => {
+  it('serves /health and stops on SIGTERM', async () => {
+    await startAndCheck(1);
+  }, 30_000);
+
+  it('with WORKERS=2 starts two workers that rerun `elaoms start`', async () => {
+    await startAndCheck(2);
+  }, 30_000);
+});

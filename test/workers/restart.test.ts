@@ -1,0 +1,135 @@
+/**
+ * The WORKERS supervisor restarts a worker that crashes: `src/main.ts` with WORKERS=2 runs as a
+ * real process, one worker is killed with SIGKILL, the supervisor logs the crash, starts a
+ * replacement that serves requests, and SIGTERM still stops every worker cleanly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** GET /health on a new connection each time, so the kernel picks a worker afresh. */
+function health(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/health', agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('WORKERS=2: a crashed worker is restarted', () => {
+  let dir: string;
+  let port: number;
+  let child: ChildProcess;
+  const lines: Array<Record<string, any>> = [];
+  const started = () => lines.filter((l) => l.msg === 'elaoms started').map((l) => l.pid as number);
+
+  async function until(what: string, done: () => boolean) {
+    const deadline = Date.now() + 20_000;
+    while (!done()) {
+      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
+      await sleep(50);
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'elaoms-restart-'));
+    port = await freePort();
+    const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', MAIN] : [MAIN];
+    child = spawn(process.execPath, runner, {
+      env: {
+        ...process.env,
+        WORKERS: '2',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_PATH: join(dir, 'elaoms.db'),
+        WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
+        WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
+        REDIS_URL: '',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buffer = '';
+    child.stdout!.on('data', (chunk) => {
+      buffer += String(chunk);
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const part of parts) {
+        if (!part.startsWith('{')) continue;
+        try {
+          lines.push(JSON.parse(part));
+        } catch {
+          // a partial write
+        }
+      }
+    });
+    child.stderr!.resume();
+    await until('two workers starting', () => new Set(started()).size >= 2);
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // After a failure, workers the supervisor left behind would keep running.
+    for (const pid of started()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs the crash, starts a replacement that serves, and stops all on SIGTERM', async () => {
+    const [victim, survivor] = started();
+    process.kill(victim!, 'SIGKILL');
+
+    await until('a crash line', () => lines.some((l) => l.msg === 'worker crashed, restarting it'));
+    const crash = lines.find((l) => l.msg === 'worker crashed, restarting it')!;
+    expect(crash.level).toBe('error');
+    expect(crash.worker_pid).toBe(victim);
+    expect(crash.signal).toBe('SIGKILL');
+    expect(crash.pid).toBe(child.pid);
+
+    await until('a replacement worker', () => started().length >= 3);
+    const replacement = started()[2]!;
+    expect([victim, survivor, child.pid]).not.toContain(replacement);
+
+    // The replacement answers: fresh connections until one reaches it (reusePort spreads them).
+    const servedBy = () =>
+      new Set(lines.filter((l) => l.msg === 'request' && l.path === '/health').map((l) => l.pid));
+    for (let i = 0; i < 400 && !servedBy().has(replacement); i++) expect(await health(port)).toBe(200);
+    await until('the replacement serving', () => servedBy().has(replacement));
+    expect(servedBy().has(victim)).toBe(false);
+
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+    const stopped = new Set(lines.filter((l) => l.msg === 'elaoms stopped').map((l) => l.pid));
+    expect(stopped.has(replacement)).toBe(true);
+    expect(stopped.has(survivor)).toBe(true);
+    expect(lines.filter((l) => l.msg === 'worker crashed, restarting it').length).toBe(1);
+  }, 60_000);
+});
