@@ -6,25 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, runnerArgs, sleep } from '../helpers/process.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let dir: string;
 beforeEach(async () => {
@@ -36,7 +23,7 @@ afterEach(async () => {
 
 async function startAndCheck(workers: number) {
   const port = await freePort();
-  const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', CLI] : [CLI];
+  const runner = runnerArgs(CLI);
   const child = spawn(process.execPath, [...runner, 'start'], {
     cwd: dir,
     env: {

@@ -7,23 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectJsonLines, freePort, runnerArgs, sleep } from '../helpers/process.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** GET /health on a new connection each time, so the kernel picks a worker afresh. */
 function health(port: number): Promise<number> {
@@ -34,8 +23,6 @@ function health(port: number): Promise<number> {
     }).on('error', reject);
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('WORKERS=2: a crashed worker is restarted', () => {
   let dir: string;
@@ -56,7 +43,7 @@ describe('WORKERS=2: a crashed worker is restarted', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'elaoms-restart-'));
     port = await freePort();
-    const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', MAIN] : [MAIN];
+    const runner = runnerArgs(MAIN);
     child = spawn(process.execPath, runner, {
       env: {
         ...process.env,
@@ -71,20 +58,7 @@ describe('WORKERS=2: a crashed worker is restarted', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buffer = '';
-    child.stdout!.on('data', (chunk) => {
-      buffer += String(chunk);
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.startsWith('{')) continue;
-        try {
-          lines.push(JSON.parse(part));
-        } catch {
-          // a partial write
-        }
-      }
-    });
+    collectJsonLines(child, lines);
     child.stderr!.resume();
     await until('two workers starting', () => new Set(started()).size >= 2);
   });

@@ -7,31 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { sign } from '../../plugins/hmac-auth/verify.ts';
 import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
+import { collectJsonLines, freePort, runnerArgs, sleep } from '../helpers/process.ts';
 
 const SECRET = 'workers-webhook-secret';
 const OM_KEY = 'workers-om-key';
 const COUNT = 200;
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function body(i: number): Uint8Array {
   return new TextEncoder().encode(
@@ -71,7 +58,7 @@ describe('WORKERS=2 on one host', () => {
     dir = await mkdtemp(join(tmpdir(), 'elaoms-workers-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const runner = typeof (globalThis as any).Deno !== 'undefined' ? ['run', '-A', MAIN] : [MAIN];
+    const runner = runnerArgs(MAIN);
     child = spawn(process.execPath, runner, {
       env: {
         ...process.env,
@@ -90,20 +77,7 @@ describe('WORKERS=2 on one host', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buffer = '';
-    child.stdout!.on('data', (chunk) => {
-      buffer += String(chunk);
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.startsWith('{')) continue;
-        try {
-          lines.push(JSON.parse(part));
-        } catch {
-          // a banner line or a partial write
-        }
-      }
-    });
+    collectJsonLines(child, lines);
     child.stderr!.resume();
     // Both workers have started when each has logged "elaoms started" with its own pid.
     const deadline = Date.now() + 20_000;
