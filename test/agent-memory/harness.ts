@@ -17,6 +17,7 @@ import type { Clock } from '../../src/clock.ts';
 import { type Core, createCore } from '../../src/core.ts';
 import { memoryDestination } from '../../src/log.ts';
 import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
+import { transcription } from './payloads.ts';
 
 export const SECRET = 'wsec_agent_memory_test_secret';
 export const WEBHOOK_KEY = 'webhook-key-0123456789abcdef';
@@ -132,4 +133,25 @@ export function openMemoryFake(): { readonly fake: OpenMemoryFake; memoryConfig(
     },
     memoryConfig: () => ({ backend: 'openmemory', openmemory: { url: fake!.url, apiKey: 'om-key' } }),
   };
+}
+
+/**
+ * Posts `count` transcriptions of one caller, each mentioning `topic` with its own number, and waits
+ * until they are stored: a caller with a known number of matching memories.
+ */
+export async function storeCalls(
+  h: Harness,
+  options: { prefix: string; callerId: string; count: number; topic: string },
+) {
+  for (let i = 0; i < options.count; i++) {
+    await h.postCall(
+      transcription({
+        conversationId: `${options.prefix}_${i}`,
+        callerId: options.callerId,
+        summary: `Call ${i}: the caller asked about the ${options.topic} number ${1000 + i}.`,
+        userSays: [`Where is ${options.topic} ${1000 + i}?`],
+      }),
+    );
+  }
+  await h.service.settled();
 }

@@ -4,8 +4,7 @@
  * requirements say (API-4.3/4.5, FR-3.3, API-5.3/5.6).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type Harness, harness } from './harness.ts';
-import { transcription } from './payloads.ts';
+import { type Harness, harness, storeCalls } from './harness.ts';
 
 /** A caller id that is all digits, as a number-typed dynamic variable would send it. */
 const NUMERIC_CALLER = '12345';
@@ -16,17 +15,12 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await harness();
-  for (let i = 0; i < STORED; i++) {
-    await h.postCall(
-      transcription({
-        conversationId: `conv_loose_${i}`,
-        callerId: NUMERIC_CALLER,
-        summary: `Call ${i}: the caller asked about the trampoline order number ${1000 + i}.`,
-        userSays: [`Where is my trampoline order ${1000 + i}?`],
-      }),
-    );
-  }
-  await h.service.settled();
+  await storeCalls(h, {
+    prefix: 'conv_loose',
+    callerId: NUMERIC_CALLER,
+    count: STORED,
+    topic: 'trampoline order',
+  });
 });
 afterAll(async () => {
   await h.close();

@@ -3,8 +3,7 @@
  * backend's own cap (MEMORY_SEARCH_LIMIT_MAX) must not cut that to fewer by default.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type Harness, harness } from './harness.ts';
-import { transcription } from './payloads.ts';
+import { type Harness, harness, storeCalls } from './harness.ts';
 
 const CALLER = '+15550000064';
 /** More than the cap of 50, so both the old default cap (20) and the cap itself show. */
@@ -14,17 +13,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await harness();
-  for (let i = 0; i < STORED; i++) {
-    await h.postCall(
-      transcription({
-        conversationId: `conv_limit_${i}`,
-        callerId: CALLER,
-        summary: `Call ${i}: the caller asked about the kayak rental number ${2000 + i}.`,
-        userSays: [`Is kayak rental ${2000 + i} confirmed?`],
-      }),
-    );
-  }
-  await h.service.settled();
+  await storeCalls(h, { prefix: 'conv_limit', callerId: CALLER, count: STORED, topic: 'kayak rental' });
 });
 afterAll(async () => {
   await h.close();
