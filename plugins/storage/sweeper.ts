@@ -39,6 +39,11 @@ export interface SweepStats {
   skipped?: 'running' | 'lease';
 }
 
+/** A sweep that deleted nothing yet, as of `nowMs`. */
+function noStats(nowMs: number): SweepStats {
+  return { startedAt: nowMs, filesDeleted: 0, bytesFreed: 0, durationMs: 0, errors: 0, tempFilesDeleted: 0 };
+}
+
 /** The sweeper with its guard; `sweep(now)` runs once, `maybe*` apply the triggers. */
 export function createSweeper(deps: StorageDeps) {
   let running: Promise<SweepStats> | undefined;
@@ -71,14 +76,7 @@ export function createSweeper(deps: StorageDeps) {
 
   async function run(nowMs: number): Promise<SweepStats> {
     const started = performance.now();
-    const stats: SweepStats = {
-      startedAt: nowMs,
-      filesDeleted: 0,
-      bytesFreed: 0,
-      durationMs: 0,
-      errors: 0,
-      tempFilesDeleted: 0,
-    };
+    const stats = noStats(nowMs);
     const payloadBefore = nowMs - deps.config.retentionDays * DAY_MS;
     const quarantineBefore = nowMs - deps.config.quarantineRetentionDays * DAY_MS;
     const failed = new Set<number>();
@@ -130,14 +128,7 @@ export function createSweeper(deps: StorageDeps) {
 
   /** Runs one sweep as of `nowMs`, unless one is already running here or in another process. */
   async function sweep(nowMs: number = deps.clock.now()): Promise<SweepStats> {
-    const idle = {
-      startedAt: nowMs,
-      filesDeleted: 0,
-      bytesFreed: 0,
-      durationMs: 0,
-      errors: 0,
-      tempFilesDeleted: 0,
-    };
+    const idle = noStats(nowMs);
     if (running) return { ...idle, skipped: 'running' };
     if (!acquireLease(deps.db, LEASE, deps.instanceId, nowMs, LEASE_MS)) return { ...idle, skipped: 'lease' };
     running = run(nowMs);
