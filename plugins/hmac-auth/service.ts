@@ -59,6 +59,9 @@ const TYPE_LIMITS: Record<string, Exclude<LimitKind, 'post-call'>> = {
 const LEADING_TYPE = /^\s*\{\s*"type"\s*:\s*"([a-z_]{1,64})"/;
 const latin1 = new TextDecoder('latin1');
 
+/** Seconds to the millisecond, for log lines. */
+const milliRounded = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
 const tooLarge = () => new HttpError(413, 'Payload too large');
 
 function signatureMetrics(registry: Registry) {
@@ -141,7 +144,7 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
 
   function rejected(verdict: Rejected, fields: Record<string, unknown>, ip: string, requestId: string) {
     checks.inc({ result: verdict.reason });
-    const age = verdict.ageSeconds === undefined ? undefined : Math.round(verdict.ageSeconds * 1000) / 1000;
+    const age = verdict.ageSeconds === undefined ? undefined : milliRounded(verdict.ageSeconds);
     logger.warn({ ...fields, timestamp_age_s: age, result: verdict.reason }, 'webhook signature rejected');
     events.emit('auth.failure', { ip, kind: 'signature', reason: verdict.reason, requestId });
     return { ok: false as const, error: new HttpError(401, verdict.detail) };
@@ -156,8 +159,9 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
       request.body?.cancel().catch(() => {});
       return { ok: false as const, error: tooLarge() };
     };
-    if (declaredOver(request, readLimit(kind)) !== null) {
-      logger.warn({ ...scope, client_ip: ip, limit: readLimit(kind) }, 'webhook body over its size limit');
+    const limit = readLimit(kind);
+    if (declaredOver(request, limit) !== null) {
+      logger.warn({ ...scope, client_ip: ip, limit }, 'webhook body over its size limit');
       return overLimit();
     }
     const header = request.headers.get(SIGNATURE_HEADER);
@@ -171,7 +175,7 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
     let raw: Uint8Array;
     try {
       const narrow = kind === 'post-call' ? { narrow: limitOfHead } : {};
-      raw = await readBodyLimited(request.clone(), readLimit(kind), narrow);
+      raw = await readBodyLimited(request.clone(), limit, narrow);
     } catch (error) {
       if (!(error instanceof PayloadTooLargeError)) throw error;
       logger.warn({ ...scope, client_ip: ip, limit: error.limit }, 'webhook body over its size limit');
@@ -186,7 +190,7 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
       return answer;
     }
     checks.inc({ result: 'valid' });
-    const age = Math.round(verdict.ageSeconds * 1000) / 1000;
+    const age = milliRounded(verdict.ageSeconds);
     logger.info(
       { ...fields, timestamp_age_s: age, result: 'valid', secret_index: verdict.secretIndex },
       'webhook signature valid',
@@ -200,9 +204,12 @@ export function createHmacAuthService(deps: HmacAuthDeps): HmacAuthService {
     }
     if (kind === 'post-call') {
       const type = (json as { type?: unknown } | null)?.type;
-      const limit = limits[(typeof type === 'string' && TYPE_LIMITS[type]) || 'default'];
-      if (raw.byteLength > limit) {
-        logger.warn({ ...scope, client_ip: ip, limit, type }, 'webhook body over the limit of its type');
+      const typeLimit = limits[(typeof type === 'string' && TYPE_LIMITS[type]) || 'default'];
+      if (raw.byteLength > typeLimit) {
+        logger.warn(
+          { ...scope, client_ip: ip, limit: typeLimit, type },
+          'webhook body over the limit of its type',
+        );
         await release(quarantineId, 'too_large', ip, requestId);
         return { ok: false, error: tooLarge() };
       }
