@@ -1,22 +1,7 @@
 /** Small helpers of the fault run: a free port, sleeping, polling with a deadline. */
-import { createServer } from 'node:net';
+import { freePort, sleep } from '../../test/helpers/process.ts';
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { freePort, sleep };
 
 /** Polls `check` every 50 ms until it is true; throws `message` after `timeoutMs`. */
 export async function waitUntil(
