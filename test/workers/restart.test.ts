@@ -4,15 +4,12 @@
  * replacement that serves requests, and SIGTERM still stops every worker cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { collectJsonLines, freePort, runnerArgs, sleep } from '../helpers/process.ts';
-
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+import { freePort } from '../helpers/process.ts';
+import { type Supervisor, startWorkers } from './supervisor.ts';
 
 /** GET /health on a new connection each time, so the kernel picks a worker afresh. */
 function health(port: number): Promise<number> {
@@ -27,44 +24,20 @@ function health(port: number): Promise<number> {
 describe('WORKERS=2: a crashed worker is restarted', () => {
   let dir: string;
   let port: number;
-  let child: ChildProcess;
-  const lines: Array<Record<string, any>> = [];
-  const started = () => lines.filter((l) => l.msg === 'elaoms started').map((l) => l.pid as number);
-
-  async function until(what: string, done: () => boolean) {
-    const deadline = Date.now() + 20_000;
-    while (!done()) {
-      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-      await sleep(50);
-    }
-  }
+  let supervisor: Supervisor;
+  const started = () => supervisor.started();
+  const until = (what: string, done: () => boolean) => supervisor.until(what, done);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'elaoms-restart-'));
     port = await freePort();
-    const runner = runnerArgs(MAIN);
-    child = spawn(process.execPath, runner, {
-      env: {
-        ...process.env,
-        WORKERS: '2',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_PATH: join(dir, 'elaoms.db'),
-        WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
-        WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
-        REDIS_URL: '',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    collectJsonLines(child, lines);
-    child.stderr!.resume();
-    await until('two workers starting', () => new Set(started()).size >= 2);
+    supervisor = startWorkers(dir, port, { REDIS_URL: '' });
+    await supervisor.bothStarted();
   });
 
   afterAll(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (supervisor.child.exitCode === null && supervisor.child.signalCode === null)
+      supervisor.child.kill('SIGKILL');
     // After a failure, workers the supervisor left behind would keep running.
     for (const pid of started()) {
       try {
@@ -80,30 +53,32 @@ describe('WORKERS=2: a crashed worker is restarted', () => {
     const [victim, survivor] = started();
     process.kill(victim!, 'SIGKILL');
 
-    await until('a crash line', () => lines.some((l) => l.msg === 'worker crashed, restarting it'));
-    const crash = lines.find((l) => l.msg === 'worker crashed, restarting it')!;
+    await until('a crash line', () =>
+      supervisor.lines.some((l) => l.msg === 'worker crashed, restarting it'),
+    );
+    const crash = supervisor.lines.find((l) => l.msg === 'worker crashed, restarting it')!;
     expect(crash.level).toBe('error');
     expect(crash.worker_pid).toBe(victim);
     expect(crash.signal).toBe('SIGKILL');
-    expect(crash.pid).toBe(child.pid);
+    expect(crash.pid).toBe(supervisor.child.pid);
 
     await until('a replacement worker', () => started().length >= 3);
     const replacement = started()[2]!;
-    expect([victim, survivor, child.pid]).not.toContain(replacement);
+    expect([victim, survivor, supervisor.child.pid]).not.toContain(replacement);
 
     // The replacement answers: fresh connections until one reaches it (reusePort spreads them).
     const servedBy = () =>
-      new Set(lines.filter((l) => l.msg === 'request' && l.path === '/health').map((l) => l.pid));
+      new Set(supervisor.lines.filter((l) => l.msg === 'request' && l.path === '/health').map((l) => l.pid));
     for (let i = 0; i < 400 && !servedBy().has(replacement); i++) expect(await health(port)).toBe(200);
     await until('the replacement serving', () => servedBy().has(replacement));
     expect(servedBy().has(victim)).toBe(false);
 
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    const exited = new Promise<void>((resolve) => supervisor.child.once('exit', () => resolve()));
+    supervisor.child.kill('SIGTERM');
     await exited;
-    const stopped = new Set(lines.filter((l) => l.msg === 'elaoms stopped').map((l) => l.pid));
+    const stopped = new Set(supervisor.lines.filter((l) => l.msg === 'elaoms stopped').map((l) => l.pid));
     expect(stopped.has(replacement)).toBe(true);
     expect(stopped.has(survivor)).toBe(true);
-    expect(lines.filter((l) => l.msg === 'worker crashed, restarting it').length).toBe(1);
+    expect(supervisor.lines.filter((l) => l.msg === 'worker crashed, restarting it').length).toBe(1);
   }, 60_000);
 });

@@ -5,20 +5,19 @@
  * workers answer requests (the access lines carry their pid), and SIGTERM stops everything cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { sign } from '../../plugins/hmac-auth/verify.ts';
 import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { collectJsonLines, freePort, runnerArgs, sleep } from '../helpers/process.ts';
+import { freePort, sleep } from '../helpers/process.ts';
+import { startWorkers } from './supervisor.ts';
 
 const SECRET = 'workers-webhook-secret';
 const OM_KEY = 'workers-om-key';
 const COUNT = 200;
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 function body(i: number): Uint8Array {
   return new TextEncoder().encode(
@@ -51,41 +50,22 @@ describe('WORKERS=2 on one host', () => {
   let dir: string;
   let child: ChildProcess;
   let url: string;
-  const lines: Array<Record<string, any>> = [];
+  let lines: Array<Record<string, any>>;
 
   beforeAll(async () => {
     openmemory = await startOpenMemoryFake({ apiKey: OM_KEY, queryCacheTtlMs: 0 });
     dir = await mkdtemp(join(tmpdir(), 'elaoms-workers-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const runner = runnerArgs(MAIN);
-    child = spawn(process.execPath, runner, {
-      env: {
-        ...process.env,
-        WORKERS: '2',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DATABASE_PATH: join(dir, 'elaoms.db'),
-        WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
-        WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
-        ELEVENLABS_WEBHOOK_SECRET: SECRET,
-        MEMORY_BACKEND: 'openmemory',
-        OPENMEMORY_URL: openmemory.url,
-        OPENMEMORY_API_KEY: OM_KEY,
-        AGENT_MEMORY_POLL_INTERVAL_MS: '50',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const supervisor = startWorkers(dir, port, {
+      ELEVENLABS_WEBHOOK_SECRET: SECRET,
+      MEMORY_BACKEND: 'openmemory',
+      OPENMEMORY_URL: openmemory.url,
+      OPENMEMORY_API_KEY: OM_KEY,
+      AGENT_MEMORY_POLL_INTERVAL_MS: '50',
     });
-    collectJsonLines(child, lines);
-    child.stderr!.resume();
-    // Both workers have started when each has logged "elaoms started" with its own pid.
-    const deadline = Date.now() + 20_000;
-    while (new Set(lines.filter((l) => l.msg === 'elaoms started').map((l) => l.pid)).size < 2) {
-      if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('two workers did not start within 20 s');
-      await sleep(50);
-    }
+    ({ child, lines } = supervisor);
+    await supervisor.bothStarted();
   });
 
   afterAll(async () => {
