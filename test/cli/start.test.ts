@@ -53,9 +53,11 @@ async function startAndCheck(workers: number) {
       if (status !== 200) await sleep(50);
     }
     const starts = () => out.split('\n').filter((l) => l.includes('"msg":"elaoms started"')).length;
-    while (starts() < workers && Date.now() < deadline) await sleep(50);
+    // A worker logs "elaoms started" before it prints its banner: wait for both, within the deadline.
+    const listening = `elaoms listening on http://127.0.0.1:${port}`;
+    while ((starts() < workers || !out.includes(listening)) && Date.now() < deadline) await sleep(50);
     expect(starts()).toBe(workers);
-    expect(out).toContain(`elaoms listening on http://127.0.0.1:${port}`);
+    expect(out).toContain(listening);
   } finally {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
