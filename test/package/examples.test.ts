@@ -1,76 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createShop } from '../../examples/embedding/server.ts';
 import { transcription } from '../agent-memory/payloads.ts';
 import { SECRET, signedPost, tableNames, tempDir, WEBHOOK_KEY } from '../embedding/helpers.ts';
-import { freePort, runnerArgs, sleep } from '../helpers/process.ts';
+import { freePort, type Started, sleep, startMain, startScript, stopScript } from '../helpers/process.ts';
 import { redisAvailable, uniquePrefix } from '../helpers/redis.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const SHOP = join(EXAMPLES, 'embedding/server.ts');
 const isDeno = typeof (globalThis as any).Deno !== 'undefined';
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/**
- * Runs `script args` with the test's runtime in `cwd` and a minimal environment plus `env`;
- * resolves once a line matching `ready` (its first group the URL) is printed.
- */
-function startScript(
-  script: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<Started> {
-  const child = spawn(process.execPath, [...runnerArgs(script), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`not ready within 20 s: ${out}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = out.match(ready)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url, output: () => out });
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
-}
-
-/** Starts `src/main.ts --config <file>` in `cwd`; resolves with its URL once the banner is printed. */
-function startMain(config: string, cwd: string, env: Record<string, string> = {}): Promise<Started> {
-  return startScript(
-    MAIN,
-    ['--config', config],
-    cwd,
-    { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    /elaoms listening on (http:\/\/\S+)/,
-  );
-}
-
 /** Sends SIGTERM and checks the process logged its stop and exited 0. */
-async function stop({ child, output }: Started): Promise<void> {
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  const code = await exited;
-  expect(output()).toContain('"msg":"elaoms stopped"');
-  // A Deno parent reports a Deno child that handled SIGTERM and exited 0 as killed by the signal.
+async function stop(started: Started): Promise<void> {
+  const code = await stopScript(started);
+  expect(started.output()).toContain('"msg":"elaoms stopped"');
   if (!isDeno) expect(code).toBe(0);
 }
 
@@ -86,7 +31,7 @@ describe('examples/self-hosted', () => {
   });
 
   it('starts from its config file, serves /health, and stops on SIGTERM', async () => {
-    const started = await startMain(join(EXAMPLES, 'self-hosted/elaoms.config.json'), dir);
+    const started = await startMain(['--config', join(EXAMPLES, 'self-hosted/elaoms.config.json')], dir);
     try {
       const health = await fetch(`${started.url}/health`);
       expect(health.status).toBe(200);
@@ -136,7 +81,7 @@ describe.skipIf(!redisAvailable)('examples/two-instances (needs Redis)', () => {
     try {
       for (const file of files) {
         const port = String(await freePort());
-        started.push(await startMain(file, dir, { ...shared, PORT: port }));
+        started.push(await startMain(['--config', file], dir, { ...shared, PORT: port }));
         expect(started.at(-1)!.url).toBe(`http://127.0.0.1:${port}`);
       }
       for (const { url } of started) {
@@ -212,18 +157,16 @@ describe('examples/embedding/server.ts run as a script', () => {
 
   it('serves the shop route and a signed post-call on PORT, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const started = await startScript(
-      SHOP,
-      [],
-      dir,
-      {
+    const started = await startScript(SHOP, [], {
+      cwd: dir,
+      env: {
         PORT: String(port),
         ELEVENLABS_WEBHOOK_SECRET: SECRET,
         WEBHOOK_API_KEYS: `elevenlabs:${WEBHOOK_KEY}`,
         LOG_LEVEL: 'info',
       },
-      /shop listening on (http:\/\/\S+)/,
-    );
+      ready: /shop listening on (http:\/\/\S+)/,
+    });
     try {
       expect(started.url).toBe(`http://localhost:${port}`);
       const base = `http://127.0.0.1:${port}`;
