@@ -98,7 +98,9 @@ export const commands: Record<string, CliCommand> = {
       if (!kind) throw new UsageError('send needs a kind: post-call, client-data or search');
       const config = await loadAll(args);
       const { send } = await import('./cli/send.ts');
-      const url = flag(args, 'url') ?? `http://127.0.0.1:${config.server.port}`;
+      // Default: where this config's server listens (HOST, PORT), as its start banner prints it.
+      const { displayHost } = await import('./runtime.ts');
+      const url = flag(args, 'url') ?? `http://${displayHost(config.server.host)}:${config.server.port}`;
       const result = await send({
         kind,
         url,

@@ -118,7 +118,8 @@ function serveDeno(handler: FetchHandler, options: ServeOptions): RunningServer 
   };
 }
 
-function displayHost(hostname: string): string {
+/** The host part of a URL that reaches a server listening on `hostname` (a wildcard: 127.0.0.1). */
+export function displayHost(hostname: string): string {
   if (hostname === '0.0.0.0' || hostname === '::') return '127.0.0.1';
   return hostname.includes(':') ? `[${hostname}]` : hostname;
 }

@@ -98,6 +98,9 @@ function ossAdapter(http: HttpClient): RemoteAdapter {
       await http.request({ method: 'DELETE', path: '/memories', query: { user_id: scope.userId } });
       return count;
     },
+    async delete(_scope, id) {
+      await http.request({ method: 'DELETE', path: `/memories/${encodeURIComponent(id)}`, allow: [404] });
+    },
     // The server has no health route; a listing for a probe user checks reachability and the key.
     health: () =>
       probe(http, {
@@ -126,6 +129,9 @@ function platformAdapter(http: HttpClient): RemoteAdapter {
       const { count } = await listPage(scope, 1);
       await http.request({ method: 'DELETE', path: '/v1/memories/', query: { user_id: scope.userId } });
       return count;
+    },
+    async delete(_scope, id) {
+      await http.request({ method: 'DELETE', path: `/v1/memories/${encodeURIComponent(id)}/`, allow: [404] });
     },
     health: () => probe(http, { method: 'GET', path: '/v1/ping/', probeTimeoutMs: PROBE_MS }),
   };

@@ -106,6 +106,14 @@ export function createOpenMemoryBackend(options: OpenMemoryOptions): MemoryBacke
         });
         return Number(body?.deleted ?? 0);
       },
+      async delete(scope, id) {
+        await http.request({
+          method: 'DELETE',
+          path: `/memory/${encodeURIComponent(id)}`,
+          query: { user_id: scope.userId },
+          allow: [404],
+        });
+      },
       async userKnown(scope) {
         const body = await http.request({ method: 'GET', path: userPath(scope, 'summary'), allow: [404] });
         return body !== null;

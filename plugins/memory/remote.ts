@@ -39,6 +39,8 @@ export interface RemoteAdapter {
   list(scope: Scope, limit: number): Promise<RawMemory[]>;
   search(scope: Scope, query: string, limit: number): Promise<RawMemory[]>;
   deleteAll(scope: Scope): Promise<number>;
+  /** Deletes one memory of `scope`; one already gone is not an error. */
+  delete(scope: Scope, id: string): Promise<void>;
   health(): Promise<BackendHealth>;
   /** False when the server says it does not know the user (OpenMemory 404). */
   userKnown?(scope: Scope): Promise<boolean>;
@@ -224,12 +226,20 @@ export function createRemoteBackend(options: RemoteOptions): MemoryBackend {
     },
 
     async putUserSummary(scope: Scope, text: string) {
-      const version = clock.now();
+      // Each put writes a new version; the ones already there are deleted once it is complete (so a
+      // reader never finds none), else every refresh would leave one more behind on the server.
+      const previous = (await adapter.list(scope, scanLimit)).filter(
+        (item) => kindOf(item).kind === SUMMARY_KIND,
+      );
+      const versions = previous.map((item) => Number(item.metadata?.version)).filter(Number.isFinite);
+      // Above every earlier version even when the clock has not moved since (or went back).
+      const version = Math.max(clock.now(), ...versions.map((v) => v + 1));
       const parts = splitText(text, textChars);
       for (const [seq, part] of parts.entries()) {
         const metadata = { kind: SUMMARY_KIND, version, seq, parts: parts.length };
         await addPiece(scope, `summary-${version}`, SUMMARY_KIND, seq, part, metadata);
       }
+      for (const item of previous) await adapter.delete(scope, item.id);
     },
 
     async deleteUser(scope: Scope) {

@@ -168,9 +168,13 @@ function taken(path: string): Error {
  * Creates `dir` and its missing parents, setting `dirMode` exactly (not masked by the umask) on each
  * level it created; chmod problems go to `warnings`. Existing directories are left alone.
  */
-export async function makeDirs(dir: string, dirMode: number, warnings: AtomicWarning[]): Promise<void> {
-  const first = await mkdir(dir, { recursive: true, mode: dirMode });
-  if (first === undefined) return;
+export async function makeDirs(path: string, dirMode: number, warnings: AtomicWarning[]): Promise<void> {
+  // Absolute, so `first` compares with it: for a relative path Deno returns the first folder
+  // created as an absolute path, Bun and Node as given.
+  const dir = resolve(path);
+  const made = await mkdir(dir, { recursive: true, mode: dirMode });
+  if (made === undefined) return;
+  const first = resolve(made);
   // mkdir's mode is masked by the umask; set it exactly on each level we created.
   const created: string[] = [];
   for (let d = dir; d.length >= first.length; d = dirname(d)) {

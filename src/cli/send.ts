@@ -51,7 +51,11 @@ export async function send(options: SendOptions): Promise<{ status: number; body
     if (!options.apiKey) throw new TypeError('WEBHOOK_API_KEYS is not configured: no key to send');
     headers['x-api-key'] = options.apiKey;
   }
-  const response = await fetch(new URL(path, options.url), { method: 'POST', headers, body });
+  const target = new URL(path, options.url);
+  const response = await fetch(target, { method: 'POST', headers, body }).catch((error: Error) => {
+    // The runtime's message does not say where it tried; the operator needs the URL to fix it.
+    throw new Error(`cannot reach ${target.origin} (--url to send elsewhere): ${error.message}`);
+  });
   return { status: response.status, body: await response.text(), path };
 }
 

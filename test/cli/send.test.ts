@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../../src/app.ts';
 import type { Core } from '../../src/core.ts';
 import { memoryDestination } from '../../src/log.ts';
+import { serve } from '../../src/runtime.ts';
 import { type Served, serveCore } from '../../src/server.ts';
+import { freePort } from '../helpers/process.ts';
 import { storageHarness, transcription } from '../storage/helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -138,6 +140,41 @@ describe('elaoms send', () => {
     });
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.err).toContain('not a Fernet token these keys can decrypt');
+  });
+
+  it('without --url sends to the configured HOST and PORT (127.0.0.1 for a wildcard HOST)', async () => {
+    const port = served.server.port;
+    const wildcard = await cli(['send', 'post-call'], { ...env(), PORT: String(port) });
+    expect(wildcard.err).toBe('');
+    expect(wildcard.out).toContain('POST /webhooks/post-call -> 200');
+    expect(wildcard.code).toBe(0);
+    const explicit = await cli(['send', 'search'], { ...env(), HOST: '127.0.0.1', PORT: String(port) });
+    expect(explicit.out).toContain('POST /webhooks/search-data -> 200');
+    expect(explicit.code).toBe(0);
+  });
+
+  it('without --url follows a HOST that is not 127.0.0.1', async () => {
+    // Linux routes all of 127.0.0.0/8 to the loopback interface.
+    // The same core on a second address (serveCore's shutdown would stop the core itself).
+    const other = serve((request) => core.handle(request), { hostname: '127.0.0.2', port: 0 });
+    try {
+      const sent = await cli(['send', 'post-call'], {
+        ...env(),
+        HOST: '127.0.0.2',
+        PORT: String(other.port),
+      });
+      expect(sent.err).toBe('');
+      expect(sent.out).toContain('POST /webhooks/post-call -> 200');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('names the URL it could not reach', async () => {
+    const port = await freePort();
+    const sent = await cli(['send', 'post-call'], { ...env(), PORT: String(port) });
+    expect(sent.code).toBe(1);
+    expect(sent.err).toContain(`cannot reach http://127.0.0.1:${port} (--url to send elsewhere)`);
   });
 
   it('fails with exit 1 and the status when the server refuses, and 1 without a secret to sign with', async () => {

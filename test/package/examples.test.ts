@@ -1,51 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createShop } from '../../examples/embedding/server.ts';
-import { type Core, createApp } from '../../src/index.ts';
-import { memoryDestination } from '../../src/log.ts';
 import { transcription } from '../agent-memory/payloads.ts';
 import { SECRET, signedPost, tableNames, tempDir, WEBHOOK_KEY } from '../embedding/helpers.ts';
+import { freePort, type Started, sleep, startMain, startScript, stopScript } from '../helpers/process.ts';
 import { redisAvailable, uniquePrefix } from '../helpers/redis.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const SHOP = join(EXAMPLES, 'embedding/server.ts');
 const isDeno = typeof (globalThis as any).Deno !== 'undefined';
 
-/** Starts `src/main.ts --config <file>` in `cwd`; resolves with its URL once the banner is printed. */
-function startMain(
-  config: string,
-  cwd: string,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const runner = isDeno ? ['run', '-A', MAIN] : [MAIN];
-  const child = spawn(process.execPath, [...runner, '--config', config], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no banner within 20 s: ${out}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = out.match(/elaoms listening on (http:\/\/\S+)/)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url, output: () => out });
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-  });
+/** Sends SIGTERM and checks the process logged its stop and exited 0. */
+async function stop(started: Started): Promise<void> {
+  const code = await stopScript(started);
+  expect(started.output()).toContain('"msg":"elaoms stopped"');
+  if (!isDeno) expect(code).toBe(0);
 }
 
 describe('examples/self-hosted', () => {
@@ -60,72 +31,71 @@ describe('examples/self-hosted', () => {
   });
 
   it('starts from its config file, serves /health, and stops on SIGTERM', async () => {
-    const { child, url, output } = await startMain(join(EXAMPLES, 'self-hosted/elaoms.config.json'), dir);
+    const started = await startMain(['--config', join(EXAMPLES, 'self-hosted/elaoms.config.json')], dir);
     try {
-      const health = await fetch(`${url}/health`);
+      const health = await fetch(`${started.url}/health`);
       expect(health.status).toBe(200);
-      const info = await (await fetch(`${url}/`)).json();
+      const info = await (await fetch(`${started.url}/`)).json();
       expect(info.plugins).toContain('agent-memory');
       expect(info.plugins).toContain('kb-sync');
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      const code = await exited;
-      expect(output()).toContain('"msg":"elaoms stopped"');
-      // A Deno parent reports a Deno child that handled SIGTERM and exited 0 as killed by the signal.
-      if (!isDeno) expect(code).toBe(0);
+      await stop(started);
     }
     // Relative paths in the file land under the working directory.
     expect(tableNames(join(dir, 'data/elaoms.db'))).toContain('agent_memory_events');
   });
 });
 
+/** /health of `url` once its Redis connection is up (the client connects after start). */
+async function healthWithRedis(url: string): Promise<{ status: number; checks: Record<string, any> }> {
+  for (let i = 0; ; i++) {
+    const response = await fetch(`${url}/health`);
+    const { checks } = await response.json();
+    if (checks.redis?.status === 'up' || i >= 300) return { status: response.status, checks };
+    await sleep(10);
+  }
+}
+
 describe.skipIf(!redisAvailable)('examples/two-instances (needs Redis)', () => {
   let dir: string;
-  const cores: Core[] = [];
 
   beforeAll(async () => {
     dir = await tempDir('two-instances-example');
   });
 
   afterAll(async () => {
-    for (const core of cores) await core.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads both files, each its own port and database, the same Redis, and both are healthy', async () => {
-    const prefix = uniquePrefix('example');
+  it('starts both files as processes, each its own port and database, the same Redis, both healthy', async () => {
     const files = ['a', 'b'].map((name) => join(EXAMPLES, `two-instances/${name}.config.json`));
     const raw = await Promise.all(files.map(async (file) => JSON.parse(await readFile(file, 'utf8'))));
     expect(raw[0].server.port).not.toBe(raw[1].server.port);
     expect(raw[0].database.path).not.toBe(raw[1].database.path);
     expect(raw[0].storage.path).not.toBe(raw[1].storage.path);
     expect(raw[0].redis).toEqual(raw[1].redis);
-    for (const [i, file] of files.entries()) {
-      const core = await createApp({
-        argv: ['--config', file],
-        // Paths and the key prefix moved to this test's temp dir and namespace; the rest from the file.
-        env: {
-          DATABASE_PATH: join(dir, `${i}.db`),
-          WEBHOOK_STORAGE_PATH: join(dir, `${i}/webhooks`),
-          WEBHOOK_QUARANTINE_PATH: join(dir, `${i}/quarantine`),
-          REDIS_KEY_PREFIX: prefix,
-        },
-        logDestination: memoryDestination(),
-      });
-      cores.push(core);
-      expect(core.config.server.port).toBe(raw[i].server.port);
-      expect(core.config.redis.url).toBe(raw[i].redis.url);
+    // Free ports instead of the files' 8001/8002, this test's key namespace; the rest from the files.
+    const shared: Record<string, string> = { REDIS_KEY_PREFIX: uniquePrefix('example') };
+    if (process.env.TEST_REDIS_URL) shared.REDIS_URL = process.env.TEST_REDIS_URL;
+    const started: Started[] = [];
+    try {
+      for (const file of files) {
+        const port = String(await freePort());
+        started.push(await startMain(['--config', file], dir, { ...shared, PORT: port }));
+        expect(started.at(-1)!.url).toBe(`http://127.0.0.1:${port}`);
+      }
+      for (const { url } of started) {
+        const { status, checks } = await healthWithRedis(url);
+        expect(status).toBe(200);
+        expect(checks.redis.status).toBe('up');
+        expect(checks.cache.detail).toBe('redis');
+      }
+    } finally {
+      for (const one of started) await stop(one);
     }
-    for (const core of cores) {
-      for (let i = 0; i < 300 && core.redis?.status !== 'ready'; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      const health = await core.handle(new Request('http://localhost/health'));
-      expect(health.status).toBe(200);
-      const { checks } = await health.json();
-      expect(checks.redis.status).toBe('up');
-      expect(checks.cache.detail).toBe('redis');
-    }
+    // Each instance its own SQLite file, from the relative paths in its file.
+    for (const config of raw)
+      expect(tableNames(join(dir, config.database.path))).toContain('agent_memory_events');
   });
 });
 
@@ -171,5 +141,46 @@ describe('examples/embedding', () => {
     expect(tableNames(join(dir, 'shop.db')).filter((name) => name.startsWith('shop_elaoms_'))).toContain(
       'shop_elaoms_agent_memory',
     );
+  });
+});
+
+describe('examples/embedding/server.ts run as a script', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('embedding-script');
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the shop route and a signed post-call on PORT, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const started = await startScript(SHOP, [], {
+      cwd: dir,
+      env: {
+        PORT: String(port),
+        ELEVENLABS_WEBHOOK_SECRET: SECRET,
+        WEBHOOK_API_KEYS: `elevenlabs:${WEBHOOK_KEY}`,
+        LOG_LEVEL: 'info',
+      },
+      ready: /shop listening on (http:\/\/\S+)/,
+    });
+    try {
+      expect(started.url).toBe(`http://localhost:${port}`);
+      const base = `http://127.0.0.1:${port}`;
+      const order = await fetch(`${base}/orders/1`);
+      expect(order.status).toBe(200);
+      expect(await order.json()).toEqual({ id: 1, item: 'tram ticket' });
+      const body = transcription({ conversationId: 'conv_script', summary: 'Lost the tram ticket.' });
+      const posted = await fetch(await signedPost(`${base}/webhooks/post-call`, body));
+      expect(posted.status).toBe(200);
+      expect((await posted.json()).status).toBe('received');
+    } finally {
+      await stop(started);
+    }
+    // The example's relative database path, under the working directory, with the host's own tables.
+    expect(tableNames(join(dir, 'data/shop.db'))).toContain('shop_elaoms_agent_memory');
   });
 });

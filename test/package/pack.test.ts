@@ -70,11 +70,21 @@ describe('the published package', () => {
     for (const migration of migrations) expect(files).toContain(migration);
   });
 
-  it('ships nothing a user does not need', () => {
-    const unwanted = /^(test|bench|\.ci|\.tmp|\.tools|data|node_modules|examples|scripts)\//;
-    expect(files.filter((path) => unwanted.test(path))).toEqual([]);
-    expect(files.filter((path) => /\.test\.ts$|\.db$|\.env/.test(path))).toEqual([]);
-    expect(files.filter((path) => path.startsWith('docs/images/'))).toEqual([]);
+  it('ships only what is allowed: sources, migrations, UI assets, docs, README and LICENSE', () => {
+    const plugin = `(?:${PLUGINS.join('|')})`;
+    const allowed = [
+      /^(package\.json|README\.md|LICENSE)$/,
+      /^src\/[\w/-]+\.ts$/,
+      new RegExp(`^plugins/${plugin}/[\\w/-]+\\.ts$`),
+      new RegExp(`^plugins/${plugin}/README\\.md$`),
+      /^plugins\/kb-sync\/ui\/[\w-]+\.(html|css|js)$/,
+      // The migrator reads only migration.sql; drizzle-kit's snapshot.json stays in the repository.
+      /^drizzle\/[\w-]+\/\d{14}_\w+\/migration\.sql$/,
+      /^docs\/[\w-]+\.md$/,
+      /^docs\/config\.schema\.json$/,
+    ];
+    expect(files.filter((path) => !allowed.some((pattern) => pattern.test(path)))).toEqual([]);
+    expect(files.filter((path) => /\.test\.ts$/.test(path))).toEqual([]);
   });
 
   it('resolves each plugin entry to a definition and a mountable factory', async () => {
