@@ -2,7 +2,7 @@
  * SQLite through Drizzle on `node:sqlite`, the one driver that behaves the same on Bun and Deno.
  * WAL mode, a busy timeout for several workers, migrations recorded in tables of our own name.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { drizzle, type NodeSQLiteDatabase } from 'drizzle-orm/node-sqlite';
@@ -19,7 +19,12 @@ export interface DatabaseOptions {
 
 /** Opens (and creates) the database file with the pragmas elaoms relies on. */
 export function openDatabase(options: DatabaseOptions): Db {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+  if (options.path !== ':memory:') {
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    // The file holds transcripts: created owner-only here, since SQLite would create it with the
+    // umask's mode (often 0644). SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(options.path, 'a', 0o600));
+  }
   const client = openSqlite(options.path);
   client.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
   if (options.path !== ':memory:') client.exec('PRAGMA journal_mode = WAL');

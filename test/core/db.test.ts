@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../../src/app.ts';
 import { CORE_MIGRATIONS } from '../../src/core.ts';
-import { applyMigrations, openDatabase, transaction } from '../../src/db/index.ts';
+import { applyMigrations, closeDatabase, openDatabase, transaction } from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { leases } from '../../src/db/schema.ts';
 import { memoryDestination } from '../../src/log.ts';
@@ -46,6 +46,16 @@ describe('database', () => {
     expect(first.tables.length).toBeGreaterThanOrEqual(5);
     for (const rows of first.migrations) expect(rows.length).toBeGreaterThan(0);
     expect(await snapshot()).toEqual(first);
+  });
+
+  it('creates the database file and its WAL owner-only', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'db-')), 'nested', 'test.db');
+    const db = openDatabase({ path });
+    applyMigrations(db, CORE_MIGRATIONS, '__test_migrations_core');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+    closeDatabase(db);
   });
 
   it('uses WAL mode on a file', () => {
