@@ -118,4 +118,15 @@ describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
     const held = [...om.fake.store.memories.values()].filter((m) => m.user_id?.includes(A));
     expect(held.length).toBeGreaterThan(0);
   });
+
+  it('erases audio still waiting for its transcription with the conversation', async () => {
+    h = await harness();
+    // Audio alone carries no caller id: its events are filed under the conversation id.
+    await h.postCall(audio('conv_waiting_erase', 'agent_test', Buffer.from('mp3').toString('base64')));
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`).length).toBe(1);
+    const response = await erase('conv_waiting_erase');
+    expect(response.status).toBe(200);
+    expect((await response.json()).files_deleted).toBe(1);
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`)).toEqual([]);
+  });
 });

@@ -111,6 +111,19 @@ describe('post-call payload files (FR-1.11, FR-1.14)', () => {
     }
   });
 
+  it('seals waiting audio with the storage key when encryption at rest is on', async () => {
+    const key = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+    h = await harness({ config: { storage: { encryptionEnabled: true, encryptionKey: key } } });
+    await h.postCall(audio('conv_audio_sealed', 'agent_test', MP3));
+    const [row] = h.core.db.all<{ audio: string }>(sql`SELECT audio FROM agent_memory_audio`);
+    expect(row!.audio.startsWith('gAAAAA')).toBe(true);
+    expect(row!.audio).not.toContain(MP3);
+    await h.postCall(transcription({ conversationId: 'conv_audio_sealed' }));
+    const mp3 = (await files(h.dir)).filter((f) => f.endsWith('.mp3'));
+    expect(mp3.length).toBe(1);
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`)).toEqual([]);
+  });
+
   it('drops audio whose transcription came after the audio TTL', async () => {
     let now = Date.UTC(2026, 0, 1);
     h = await harness({ clock: { now: () => now }, config: { cache: { audioTtlSeconds: 60 } } });
