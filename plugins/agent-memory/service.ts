@@ -94,11 +94,12 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   });
   const files = createFiles({
     storage: deps.storage,
+    cache: deps.cache,
     db: deps.db,
     clock,
     events,
     logger,
-    audioTtlSeconds: deps.cache?.audioTtlSeconds ?? DEFAULT_AUDIO_TTL_SECONDS,
+    audioTtlSeconds: DEFAULT_AUDIO_TTL_SECONDS,
   });
 
   /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
