@@ -133,6 +133,8 @@ export const agentMemoryPlugin = definePlugin({
       .post(
         '/webhooks/client-data',
         async function clientData({ body, set }) {
+          // Stores no file, yet counts toward storage's CLEANUP_FREQUENCY_REQUESTS.
+          storage.noteRequest();
           const request = clientDataRequest(body);
           if (!request) {
             set.status = 400;
@@ -155,6 +157,7 @@ export const agentMemoryPlugin = definePlugin({
       .post(
         '/webhooks/search-data',
         async function searchData({ body }) {
+          storage.noteRequest();
           return service.search(body);
         },
         {

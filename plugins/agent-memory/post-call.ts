@@ -33,6 +33,8 @@ export interface PostCallDeps {
   seal(text: string): Promise<string>;
   /** Background profile refresh for the event's agent (FR-1.12). Never awaited. */
   refreshProfile(agentId: string): void;
+  /** Counts a request that stored no file for storage's sweep trigger (storage.save counts itself). */
+  noteRequest(): void;
 }
 
 export interface PostCallInput {
@@ -50,8 +52,25 @@ export interface PostCallAnswer {
 
 const STORE_FAILED: PostCallAnswer = { status: 500, body: { detail: 'Failed to store memory' } };
 
-/** Handles one verified post-call webhook. */
+/**
+ * Handles one verified post-call webhook. A request that stored no file (duplicate, unknown type,
+ * audio waiting for its transcription, refused body) still counts toward storage's
+ * CLEANUP_FREQUENCY_REQUESTS; one that saved a file was counted by storage.save.
+ */
 export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): Promise<PostCallAnswer> {
+  const filed = { saved: false };
+  try {
+    return await handle(deps, input, filed);
+  } finally {
+    if (!filed.saved) deps.noteRequest();
+  }
+}
+
+async function handle(
+  deps: PostCallDeps,
+  input: PostCallInput,
+  filed: { saved: boolean },
+): Promise<PostCallAnswer> {
   const started = performance.now();
   let envelope: Envelope;
   try {
@@ -105,7 +124,7 @@ export async function handlePostCall(deps: PostCallDeps, input: PostCallInput): 
     return { status: 200, body: { status: 'received', event_id: row.id } };
   }
 
-  await deps.files.file(envelope as Envelope & { type: EventType }, input, identity);
+  filed.saved = await deps.files.file(envelope as Envelope & { type: EventType }, input, identity);
   if (envelope.agentId && envelope.type === 'post_call_transcription') deps.refreshProfile(envelope.agentId);
   if (envelope.type !== 'post_call_transcription') {
     log.info({ event_id: row.id, ms: Math.round(performance.now() - started) }, 'post-call event filed');

@@ -167,5 +167,6 @@ function withRetryAfter(error: unknown, nowMs = Date.now()): unknown {
   const status = e.statusCode;
   if (status !== 429 && status < 500) return error;
   const retryAfterMs = parseRetryAfter(e.rawResponse?.headers?.get?.('retry-after') ?? undefined, nowMs);
-  return new UpstreamError(error.message, status, retryAfterMs, error);
+  // A short message: the log's error serializer appends the cause's (the SDK's status and body).
+  return new UpstreamError(`ElevenLabs answered HTTP ${status}`, status, retryAfterMs, error);
 }

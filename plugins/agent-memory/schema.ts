@@ -67,3 +67,18 @@ export const profiles = sqliteTable('agent_memory_profiles', {
   profile: text('profile').notNull(),
   fetchedAt: integer('fetched_at').notNull(),
 });
+
+/**
+ * Post-call audio that came before its transcription (FR-6), until the transcription arrives or
+ * `expires_at` (the audio TTL) passes: in the database so a restart does not lose it.
+ */
+export const waitingAudio = sqliteTable('agent_memory_audio', {
+  conversationId: text('conversation_id').primaryKey(),
+  agentId: text('agent_id'),
+  /** The id of the request that carried the audio, for the MP3's sidecar. */
+  requestId: text('request_id'),
+  /** The base64 MP3 as ElevenLabs sent it, sealed with storage's key when encryption at rest is on. */
+  audio: text('audio').notNull(),
+  receivedAt: integer('received_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});

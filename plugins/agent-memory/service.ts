@@ -60,6 +60,9 @@ export interface ErasureResult {
   files_deleted: number;
 }
 
+/** How long audio waits for its transcription without a cache plugin (AUDIO_CACHE_TTL's default). */
+const DEFAULT_AUDIO_TTL_SECONDS = 3600;
+
 /** How many stored conversations feed a caller's summary. */
 const HISTORY = 10;
 
@@ -89,7 +92,15 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     random: deps.random,
     unseal: (text) => (deps.storage ? deps.storage.unseal(text) : Promise.resolve(text)),
   });
-  const files = createFiles({ storage: deps.storage, cache: deps.cache, events, logger });
+  const files = createFiles({
+    storage: deps.storage,
+    cache: deps.cache,
+    db: deps.db,
+    clock,
+    events,
+    logger,
+    audioTtlSeconds: DEFAULT_AUDIO_TTL_SECONDS,
+  });
 
   /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
   async function updateCaller(row: EventMeta, envelope: Envelope): Promise<void> {
@@ -261,6 +272,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
           inlineBudgetMs: config.delivery.inlineBudgetMs,
           seal: (text) => (deps.storage ? deps.storage.seal(text) : Promise.resolve(text)),
           refreshProfile: (agentId) => void profiles.refresh(agentId),
+          noteRequest: () => deps.storage?.noteRequest(),
         },
         input,
       ),

@@ -95,4 +95,38 @@ describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
     const events = h.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${caller}`);
     expect(events).toEqual([]);
   });
+
+  it('answers 503 and deletes nothing when the memory backend refuses', async () => {
+    h = await harness({ config: { memory: om.memoryConfig() } });
+    await h.postCall(
+      transcription({ conversationId: 'conv_keep', callerId: A, summary: 'Asked about the gym pass.' }),
+    );
+    await h.service.settled();
+    const eventsBefore = h.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${A}`);
+    expect(eventsBefore.length).toBe(1);
+    om.fake.faults.always({ kind: 'status', status: 503 });
+
+    const response = await erase(A);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ detail: 'Memory backend unavailable; nothing was deleted' });
+
+    om.fake.faults.clear();
+    expect(h.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${A}`)).toEqual(eventsBefore);
+    expect(h.core.db.all(sql`SELECT user_id FROM agent_memory_callers WHERE user_id = ${A}`).length).toBe(1);
+    const files = (await readdir(join(h.dir, 'webhooks'), { recursive: true })).map(String);
+    expect(files.some((f) => f.includes('conv_keep'))).toBe(true);
+    const held = [...om.fake.store.memories.values()].filter((m) => m.user_id?.includes(A));
+    expect(held.length).toBeGreaterThan(0);
+  });
+
+  it('erases audio still waiting for its transcription with the conversation', async () => {
+    h = await harness();
+    // Audio alone carries no caller id: its events are filed under the conversation id.
+    await h.postCall(audio('conv_waiting_erase', 'agent_test', Buffer.from('mp3').toString('base64')));
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`).length).toBe(1);
+    const response = await erase('conv_waiting_erase');
+    expect(response.status).toBe(200);
+    expect((await response.json()).files_deleted).toBe(1);
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`)).toEqual([]);
+  });
 });

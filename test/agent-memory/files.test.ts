@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Harness, harness, tempDir } from './harness.ts';
+import { sql } from 'drizzle-orm';
+import { sign } from '../../plugins/hmac-auth/index.ts';
+import { type Harness, harness, SECRET, tempDir } from './harness.ts';
 import { audio, initiationFailure, transcription } from './payloads.ts';
 
 let h: Harness;
@@ -15,6 +17,20 @@ async function files(dir: string): Promise<string[]> {
 }
 
 const MP3 = Buffer.from('ID3 fake mp3 bytes').toString('base64');
+
+/** Signs and posts a post-call body with a request id (the MP3's sidecar records it). */
+async function post(body: unknown, requestId: string): Promise<Response> {
+  const raw = new TextEncoder().encode(JSON.stringify(body));
+  return h.request('/webhooks/post-call', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'elevenlabs-signature': await sign(SECRET, raw, Math.floor(Date.now() / 1000)),
+      'x-request-id': requestId,
+    },
+    body: raw,
+  });
+}
 
 describe('post-call payload files (FR-1.11, FR-1.14)', () => {
   it('saves the transcription JSON under the caller, with the exact bytes', async () => {
@@ -67,6 +83,55 @@ describe('post-call payload files (FR-1.11, FR-1.14)', () => {
       await h.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps audio that came first across a restart, then files it under the caller when the transcription arrives', async () => {
+    const dir = await tempDir();
+    const dbPath = join(dir, 'elaoms.db');
+    try {
+      h = await harness({ dir, dbPath });
+      const first = await post(audio('conv_audio_restart', 'agent_test', MP3), 'req-audio-restart');
+      expect(first.status).toBe(200);
+      expect((await files(dir)).filter((f) => f.endsWith('.mp3'))).toEqual([]);
+      await h.close();
+      // A new process on the same database and files, with a fresh memory cache.
+      h = await harness({ dir, dbPath });
+      await h.postCall(transcription({ conversationId: 'conv_audio_restart', callerId: '+15550000044' }));
+      const mp3 = (await files(dir)).filter((f) => f.endsWith('.mp3'));
+      expect(mp3.length).toBe(1);
+      expect(mp3[0]).toContain('15550000044');
+      expect(mp3[0]).toContain('conv_audio_restart_post_call_audio.mp3');
+      expect(await readFile(join(dir, 'webhooks', mp3[0]!), 'utf8')).toBe('ID3 fake mp3 bytes');
+      const sidecar = JSON.parse(await readFile(join(dir, 'webhooks', `${mp3[0]!}.metadata.json`), 'utf8'));
+      expect(sidecar.request_id).toBe('req-audio-restart');
+      expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`)).toEqual([]);
+    } finally {
+      await h.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('seals waiting audio with the storage key when encryption at rest is on', async () => {
+    const key = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';
+    h = await harness({ config: { storage: { encryptionEnabled: true, encryptionKey: key } } });
+    await h.postCall(audio('conv_audio_sealed', 'agent_test', MP3));
+    const [row] = h.core.db.all<{ audio: string }>(sql`SELECT audio FROM agent_memory_audio`);
+    expect(row!.audio.startsWith('gAAAAA')).toBe(true);
+    expect(row!.audio).not.toContain(MP3);
+    await h.postCall(transcription({ conversationId: 'conv_audio_sealed' }));
+    const mp3 = (await files(h.dir)).filter((f) => f.endsWith('.mp3'));
+    expect(mp3.length).toBe(1);
+    expect(h.core.db.all(sql`SELECT conversation_id FROM agent_memory_audio`)).toEqual([]);
+  });
+
+  it('drops audio whose transcription came after the audio TTL', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    h = await harness({ clock: { now: () => now }, config: { cache: { audioTtlSeconds: 60 } } });
+    await h.postCall(audio('conv_audio_late', 'agent_test', MP3));
+    now += 61_000;
+    await h.postCall(transcription({ conversationId: 'conv_audio_late' }));
+    expect((await files(h.dir)).filter((f) => f.endsWith('.mp3'))).toEqual([]);
+    expect(h.logs.some((l) => l.msg === 'waiting call audio expired before its transcription')).toBe(true);
   });
 
   it('saves a call initiation failure at once, under the agent', async () => {
