@@ -5,7 +5,9 @@
  */
 
 import pino from 'pino';
+import { createEmbeddedBackend } from '../plugins/memory/embedded.ts';
 import { createApp } from '../src/app.ts';
+import { systemClock } from '../src/clock.ts';
 import { transaction } from '../src/db/index.ts';
 import { serveCore } from '../src/server.ts';
 
@@ -36,6 +38,8 @@ function seed(core: Awaited<ReturnType<typeof createApp>>, count: number, caller
       );
     }
   });
+  // Rows inserted by hand reach the caller index when a backend is created on the database.
+  createEmbeddedBackend({ db: core.db, clock: systemClock });
 }
 
 const core = await createApp({

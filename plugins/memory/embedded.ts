@@ -1,14 +1,15 @@
 /**
  * The embedded backend: our own SQLite. Each conversation becomes rows of `memory_items` (summary,
  * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
- * nothing. Search is FTS5 restricted to the caller inside the index (the caller's newest
- * `SEARCH_CANDIDATES` matches), ranked in JS by BM25 over the caller's own rows and by recency.
+ * nothing. The FTS5 table `memory_terms` indexes each row under its caller's key, which the backend
+ * writes itself (`indexRows`); a search reads only the caller's doclists (the caller's newest
+ * `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's own rows and by recency.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces } from './chunks.ts';
-import { ftsMatch, queryTokens } from './fts-query.ts';
+import { callerTerms, queryTokens, termsMatch } from './fts-query.ts';
 import { bm25Scores, indexTerms } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
@@ -76,18 +77,24 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   const limitMax = options.searchLimitMax ?? 20;
   const halfLifeMs = (options.recencyHalfLifeDays ?? 30) * DAY_MS;
   const client = db.$client;
-  // No bm25(): it would read every caller's rows of each term (see rank.ts). ORDER BY rowid DESC
-  // is the index's own order, so FTS5 stops after the newest SEARCH_CANDIDATES matches; it walks
-  // the doclists backwards, about twice as slow, so a caller with fewer rows than that skips it.
+  // ORDER BY rowid DESC is the index's own order, so FTS5 stops after the newest SEARCH_CANDIDATES
+  // matches; it walks the doclists backwards, slower, so a caller with fewer rows than that skips it.
   const candidatesSql = `SELECT m.id AS id, m.text AS text, m.kind AS kind, m.conversation_id AS conversationId,
             m.agent_id AS agentId, m.metadata_json AS metadataJson, m.created_at AS createdAt
-       FROM memory_fts JOIN memory_items m ON m.id = memory_fts.rowid
-      WHERE memory_fts MATCH ? AND m.user_id = ?`;
+       FROM memory_terms JOIN memory_items m ON m.id = memory_terms.rowid
+      WHERE memory_terms MATCH ? AND m.user_id = ?`;
   const allMatches = client.prepare(candidatesSql);
   const newestMatches = client.prepare(
-    `${candidatesSql} ORDER BY memory_fts.rowid DESC LIMIT ${SEARCH_CANDIDATES}`,
+    `${candidatesSql} ORDER BY memory_terms.rowid DESC LIMIT ${SEARCH_CANDIDATES}`,
   );
   const countStatement = client.prepare('SELECT count(*) AS n FROM memory_items WHERE user_id = ?');
+  const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
+
+  /** Writes rows into `memory_terms`; inside the transaction that inserted them. */
+  function indexRows(rows: readonly { id: number; userId: string; text: string }[]) {
+    for (const row of rows) insertTerms.run(row.id, callerTerms(row.userId, row.text));
+  }
+  indexUnindexed(db, indexRows);
 
   function recencyWeight(createdAt: number): number {
     const age = Math.max(0, clock.now() - createdAt);
@@ -123,7 +130,13 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       }));
       if (rows.length === 0) return { ids: [] };
       const ids = transaction(db, () => {
-        db.insert(memoryItems).values(rows).onConflictDoNothing().run();
+        const inserted = db
+          .insert(memoryItems)
+          .values(rows)
+          .onConflictDoNothing()
+          .returning({ id: memoryItems.id, userId: memoryItems.userId, text: memoryItems.text })
+          .all();
+        indexRows(inserted);
         return db
           .select({ id: memoryItems.id })
           .from(memoryItems)
@@ -141,7 +154,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async search(scope: Scope, query: string, opts?: { limit?: number }) {
       const limit = clampLimit(opts?.limit, limitDefault, limitMax);
-      const match = ftsMatch(scope.userId, query);
+      const match = termsMatch(scope.userId, query);
       if (!match) return [];
       const total = (countStatement.get(scope.userId) as { n: number }).n;
       const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
@@ -212,6 +225,41 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     },
   };
   return backend;
+}
+
+/** Rows indexed per transaction while catching up, so writers of other processes are not held long. */
+const INDEX_BATCH = 2000;
+
+/**
+ * Indexes every row `memory_terms` does not hold yet: after the migration that created it (the rows
+ * of the old index), and rows inserted by hand. `memory_terms_state.indexed_through` says up to which
+ * id that is done, so a start without new rows costs one query; each batch commits its progress.
+ */
+function indexUnindexed(
+  db: Db,
+  indexRows: (rows: { id: number; userId: string; text: string }[]) => void,
+): void {
+  const client = db.$client;
+  const through = () =>
+    (
+      client.prepare('SELECT indexed_through AS n FROM memory_terms_state WHERE id = 1').get() as {
+        n: number;
+      }
+    ).n;
+  const top = (client.prepare('SELECT coalesce(max(id), 0) AS n FROM memory_items').get() as { n: number }).n;
+  const pending = client.prepare(
+    `SELECT id, user_id AS userId, text FROM memory_items m
+      WHERE id > ? AND id <= ? AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
+  );
+  const advance = client.prepare('UPDATE memory_terms_state SET indexed_through = ? WHERE id = 1');
+  while (through() < top) {
+    transaction(db, () => {
+      const from = through();
+      const to = Math.min(top, from + INDEX_BATCH);
+      indexRows(pending.all(from, to) as unknown as { id: number; userId: string; text: string }[]);
+      advance.run(to);
+    });
+  }
 }
 
 /**

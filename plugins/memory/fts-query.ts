@@ -2,7 +2,10 @@
  * Turns caller text into a safe FTS5 query. Raw text in MATCH is FTS5 syntax (quotes, `*`, `NEAR(`,
  * `-`, `:`, column filters, AND/OR/NOT), which throws or, worse, changes the meaning. We keep only
  * runs of letters and digits, quote each one, and join them with OR: never syntax, only words.
+ * The embedded index holds each caller's words behind the caller's key (`callerTerms`).
  */
+import { createHash } from 'node:crypto';
+import { indexTerms } from './rank.ts';
 
 /** Most words a query keeps (a spoken question is short; this bounds the work of one search). */
 export const MAX_QUERY_TOKENS = 24;
@@ -30,14 +33,25 @@ export function ftsAnyOf(text: string): string | null {
   return tokens.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
 }
 
-/** The caller's token in the `owner` column (the same expression as the migration's triggers). */
-export function ownerToken(userId: string): string {
-  return `u${Buffer.from(userId, 'utf8').toString('hex')}0`;
+/**
+ * The caller's key in `memory_terms`: 12 hex digits of SHA-256 of the user id, after a `k`. Every
+ * indexed term starts with it, so a term's doclist holds one caller's rows. Two callers sharing a key
+ * would only share doclists: the search still keeps the caller's own rows by `user_id`.
+ */
+export function callerKey(userId: string): string {
+  return `k${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}`;
 }
 
-/** The full MATCH expression: this caller's rows AND any of the words. */
-export function ftsMatch(userId: string, text: string): string | null {
-  const words = ftsAnyOf(text);
-  if (!words) return null;
-  return `owner : "${ownerToken(userId)}" AND text : (${words})`;
+/** The caller's indexed terms of `text`: each distinct folded, stemmed word behind the caller's key. */
+export function callerTerms(userId: string, text: string): string {
+  const key = callerKey(userId);
+  return [...new Set(indexTerms(text))].map((term) => key + term).join(' ');
+}
+
+/** The MATCH expression for `memory_terms`: any of the query's words of this caller, or null. */
+export function termsMatch(userId: string, text: string): string | null {
+  const terms = [...new Set(indexTerms(queryTokens(text).join(' ')))];
+  if (terms.length === 0) return null;
+  const key = callerKey(userId);
+  return terms.map((term) => `"${key}${term}"`).join(' OR ');
 }

@@ -64,7 +64,7 @@ export async function memory(options: EmbedOptions = {}) {
 export { conversationPieces, type Piece } from './chunks.ts';
 export { MemoryConfig } from './config.ts';
 export { createEmbeddedBackend, type EmbeddedOptions } from './embedded.ts';
-export { ftsMatch, queryTokens } from './fts-query.ts';
+export { callerTerms, queryTokens, termsMatch } from './fts-query.ts';
 export { createMem0Backend, MEM0_DEFAULT_URLS, type Mem0Options } from './mem0.ts';
 export { createOpenMemoryBackend, type OpenMemoryOptions } from './openmemory.ts';
 export {

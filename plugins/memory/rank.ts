@@ -3,8 +3,9 @@
  * every row of the index, every caller's, and walks the term's whole doclist to get it: the cost of
  * a search grew with the total number of memories. Here the statistics come from the caller's rows:
  * term frequency per row, document frequency among the caller's matching rows, and their average
- * length. Terms are folded and stemmed the way the index tokenizer (`porter unicode61
- * remove_diacritics 2`) does, so the words counted are the words FTS5 matched.
+ * length. The same `indexTerms` makes the caller index's terms (`callerTerms`), the query's terms and
+ * the words counted here, so what is counted is what matched. It folds and stems like SQLite's
+ * `porter unicode61 remove_diacritics 2` tokenizer, which the first index used.
  */
 import { porterStem } from './porter.ts';
 
@@ -30,12 +31,16 @@ function cachedStem(word: string): string {
   return stem;
 }
 
-/** Index terms of a text: lower-cased, accents dropped, runs of letters and digits, Porter-stemmed. */
-export function indexTerms(text: string): string[] {
-  const folded = ASCII.test(text)
+/** Lower-cased, accents dropped: the text the index tokenizer would cut into words. */
+function fold(text: string): string {
+  return ASCII.test(text)
     ? text.toLowerCase()
     : text.normalize('NFD').replace(COMBINING_MARKS, '').toLowerCase();
-  const words = folded.match(WORDS) ?? [];
+}
+
+/** Index terms of a text: lower-cased, accents dropped, runs of letters and digits, Porter-stemmed. */
+export function indexTerms(text: string): string[] {
+  const words = fold(text).match(WORDS) ?? [];
   for (let i = 0; i < words.length; i++) words[i] = cachedStem(words[i] as string);
   return words;
 }
@@ -53,15 +58,21 @@ export function bm25Scores(queryTerms: string[], docs: readonly Scorable[], tota
   const terms = [...new Set(queryTerms)];
   if (terms.length === 0 || docs.length === 0) return docs.map(() => 0);
   const termIndex = new Map(terms.map((term, i) => [term, i]));
+  // Each distinct word of these documents is stemmed and looked up once: -1 when it is no query term.
+  const wordTerm = new Map<string, number>();
   const counts: Uint16Array[] = [];
   const lengths: number[] = [];
   const docFreq = new Array<number>(terms.length).fill(0);
   for (const doc of docs) {
     const tf = new Uint16Array(terms.length);
-    const words = indexTerms(doc.text);
+    const words = fold(doc.text).match(WORDS) ?? [];
     for (const word of words) {
-      const i = termIndex.get(word);
-      if (i !== undefined && tf[i]! < 65_535) tf[i]!++;
+      let i = wordTerm.get(word);
+      if (i === undefined) {
+        i = termIndex.get(cachedStem(word)) ?? -1;
+        wordTerm.set(word, i);
+      }
+      if (i >= 0 && tf[i]! < 65_535) tf[i]!++;
     }
     for (let i = 0; i < tf.length; i++) if (tf[i]! > 0) docFreq[i]!++;
     counts.push(tf);

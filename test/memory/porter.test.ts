@@ -1,6 +1,7 @@
 /**
- * The JS stemmer and folding must count the terms FTS5 indexed, or ranking would miss matches.
- * SQLite's own `porter unicode61 remove_diacritics 2` tokenizer is the oracle, word for word.
+ * The JS stemmer and folding make the caller index's terms; they must stem as a Porter stemmer does
+ * (a search for "booked" finds "bookings"). SQLite's own `porter unicode61 remove_diacritics 2`
+ * tokenizer is the oracle, word for word.
  */
 import { afterAll, describe, expect, it } from 'bun:test';
 import { indexTerms } from '../../plugins/memory/rank.ts';
