@@ -96,6 +96,25 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   }
   indexUnindexed(db, indexRows);
 
+  // Built once: Drizzle's query builder costs more than the query itself on these per-call paths.
+  const recentQuery = db
+    .select()
+    .from(memoryItems)
+    .where(eq(memoryItems.userId, sql.placeholder('userId')))
+    .orderBy(desc(memoryItems.createdAt), desc(memoryItems.id))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+  const summaryQuery = db
+    .select()
+    .from(memoryUserSummaries)
+    .where(eq(memoryUserSummaries.userId, sql.placeholder('userId')))
+    .prepare();
+  const countQuery = db
+    .select({ n: sql<number>`count(*)` })
+    .from(memoryItems)
+    .where(eq(memoryItems.userId, sql.placeholder('userId')))
+    .prepare();
+
   function recencyWeight(createdAt: number): number {
     const age = Math.max(0, clock.now() - createdAt);
     return 0.5 + 0.5 * 2 ** (-age / halfLifeMs);
@@ -170,27 +189,13 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async listRecent(scope: Scope, opts?: { limit?: number }) {
       const limit = clampLimit(opts?.limit, limitDefault, limitMax);
-      const rows = db
-        .select()
-        .from(memoryItems)
-        .where(eq(memoryItems.userId, scope.userId))
-        .orderBy(desc(memoryItems.createdAt), desc(memoryItems.id))
-        .limit(limit)
-        .all();
+      const rows = recentQuery.all({ userId: scope.userId, limit });
       return rows.map((row) => toItem(row));
     },
 
     async getUserSummary(scope: Scope): Promise<UserSummary | null> {
-      const row = db
-        .select()
-        .from(memoryUserSummaries)
-        .where(eq(memoryUserSummaries.userId, scope.userId))
-        .get();
-      const count = db
-        .select({ n: sql<number>`count(*)` })
-        .from(memoryItems)
-        .where(eq(memoryItems.userId, scope.userId))
-        .get();
+      const row = summaryQuery.get({ userId: scope.userId });
+      const count = countQuery.get({ userId: scope.userId });
       const memoryCount = Number(count?.n ?? 0);
       if (row) {
         return {
