@@ -39,7 +39,7 @@ function seed(core: Awaited<ReturnType<typeof createApp>>, count: number, caller
     }
   });
   // Rows inserted by hand reach the caller index when a backend is created on the database.
-  createEmbeddedBackend({ db: core.db, clock: systemClock });
+  return createEmbeddedBackend({ db: core.db, clock: systemClock }).close?.();
 }
 
 const core = await createApp({
@@ -49,7 +49,7 @@ const core = await createApp({
   logDestination: process.env.BENCH_LOG ? undefined : pino.destination({ dest: '/dev/null', sync: false }),
 });
 const seedCount = Number(process.env.BENCH_SEED_MEMORIES ?? 0);
-if (seedCount > 0) seed(core, seedCount, Number(process.env.BENCH_SEED_CALLERS ?? 1000));
+if (seedCount > 0) await seed(core, seedCount, Number(process.env.BENCH_SEED_CALLERS ?? 1000));
 const served = await serveCore(core, { hostname: '127.0.0.1', port: 0 });
 console.log(`ready ${served.server.port}`);
 process.on('SIGTERM', () => served.shutdown().then(() => process.exit(0)));

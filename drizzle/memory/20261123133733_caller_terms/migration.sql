@@ -7,6 +7,10 @@
 -- words in JS. The ascii tokenizer never splits a term (they hold only letters and digits).
 CREATE VIRTUAL TABLE `memory_terms` USING fts5(terms, content='', contentless_delete=1, tokenize='ascii', detail=none);
 --> statement-breakpoint
+-- Each query term probes every segment of the index: the backend merges them in the background
+-- (plugins/memory/embedded.ts mergeIndex), two segments of a level are enough to merge.
+INSERT INTO `memory_terms` (`memory_terms`, `rank`) VALUES ('usermerge', 2);
+--> statement-breakpoint
 CREATE TRIGGER `memory_items_terms_delete` AFTER DELETE ON `memory_items` BEGIN
   DELETE FROM `memory_terms` WHERE rowid = old.id;
 END;
