@@ -121,6 +121,17 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     .from(memoryUserSummaries)
     .where(eq(memoryUserSummaries.userId, sql.placeholder('userId')))
     .prepare();
+  const conversationIdsQuery = db
+    .select({ id: memoryItems.id })
+    .from(memoryItems)
+    .where(
+      and(
+        eq(memoryItems.userId, sql.placeholder('userId')),
+        eq(memoryItems.conversationId, sql.placeholder('conversationId')),
+      ),
+    )
+    .orderBy(memoryItems.id)
+    .prepare();
   const countQuery = db
     .select({ n: sql<number>`count(*)` })
     .from(memoryItems)
@@ -168,17 +179,10 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
           .returning({ id: memoryItems.id, userId: memoryItems.userId, text: memoryItems.text })
           .all();
         indexRows(inserted);
-        return db
-          .select({ id: memoryItems.id })
-          .from(memoryItems)
-          .where(
-            and(
-              eq(memoryItems.userId, scope.userId),
-              eq(memoryItems.conversationId, conversation.conversationId),
-            ),
-          )
-          .orderBy(memoryItems.id)
-          .all();
+        return conversationIdsQuery.all({
+          userId: scope.userId,
+          conversationId: conversation.conversationId,
+        });
       });
       return { ids: ids.map((r) => String(r.id)) };
     },
