@@ -26,13 +26,6 @@ export function queryTokens(text: string): string[] {
   return [...seen];
 }
 
-/** `"a" OR "b"`, or null when the text has no word to look for. */
-export function ftsAnyOf(text: string): string | null {
-  const tokens = queryTokens(text);
-  if (tokens.length === 0) return null;
-  return tokens.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
-}
-
 /**
  * The caller's key in `memory_terms`: 12 hex digits of SHA-256 of the user id, after a `k`. Every
  * indexed term starts with it, so a term's doclist holds one caller's rows. Two callers sharing a key

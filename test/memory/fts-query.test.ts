@@ -1,7 +1,7 @@
 /** Hostile search text against the embedded backend: never an FTS5 error, never another caller's rows. */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
-import { ftsAnyOf, queryTokens } from '../../plugins/memory/fts-query.ts';
+import { callerKey, queryTokens, termsMatch } from '../../plugins/memory/fts-query.ts';
 import type { MemoryBackend } from '../../plugins/memory/types.ts';
 import { manualClock } from '../../src/clock.ts';
 import { closeDatabase, type Db } from '../../src/db/index.ts';
@@ -60,9 +60,10 @@ describe('embedded search with hostile queries', () => {
     expect((await backend.search({ userId: 'victim' }, '東京')).length).toBeGreaterThan(0);
   });
 
-  it('reduces text to quoted words joined by OR', () => {
-    expect(ftsAnyOf('NEAR(dog "vet*')).toBe('"near" OR "dog" OR "vet"');
-    expect(ftsAnyOf('" * - :')).toBeNull();
+  it("reduces text to the caller's quoted terms joined by OR", () => {
+    const key = callerKey('victim');
+    expect(termsMatch('victim', 'NEAR(dog "vet*')).toBe(`"${key}near" OR "${key}dog" OR "${key}vet"`);
+    expect(termsMatch('victim', '" * - :')).toBeNull();
     expect(queryTokens('dog dog DOG')).toEqual(['dog']);
     expect(
       queryTokens('w '.repeat(100) + Array.from({ length: 100 }, (_, i) => `t${i}`).join(' ')).length,
