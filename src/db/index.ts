@@ -2,7 +2,7 @@
  * SQLite through Drizzle on `node:sqlite`, the one driver that behaves the same on Bun and Deno.
  * WAL mode, a busy timeout for several workers, migrations recorded in tables of our own name.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { drizzle, type NodeSQLiteDatabase } from 'drizzle-orm/node-sqlite';
@@ -24,6 +24,10 @@ export function openDatabase(options: DatabaseOptions): Db {
     // The file holds transcripts: created owner-only here, since SQLite would create it with the
     // umask's mode (often 0644). SQLite gives the -wal and -shm files the database file's mode.
     closeSync(openSync(options.path, 'a', 0o600));
+    // A file from before (or copied in) that others may read is made owner-only too.
+    for (const file of [options.path, `${options.path}-wal`, `${options.path}-shm`]) {
+      if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    }
   }
   const client = openSqlite(options.path);
   client.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);

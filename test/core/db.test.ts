@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -55,6 +55,18 @@ describe('database', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
     expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+    closeDatabase(db);
+  });
+
+  it('makes an existing database file and its WAL owner-only', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'db-')), 'old.db');
+    closeDatabase(openDatabase({ path }));
+    writeFileSync(`${path}-wal`, '');
+    chmodSync(path, 0o644);
+    chmodSync(`${path}-wal`, 0o664);
+    const db = openDatabase({ path });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
     closeDatabase(db);
   });
 
