@@ -1,7 +1,8 @@
 /**
  * `deno task test [PATH…] [deno test flags]`: runs the test files under Deno, except the files marked
  * with a line "@deno-skip: <reason>", which it lists with their reason, as .ci/run does. PATHs (files
- * or folders) narrow the run; flags go to `deno test` (for example `--filter NAME`).
+ * or folders) narrow the run; flags go to `deno test` (for example `--filter NAME`). `--list` only
+ * prints one line per file, `run<TAB>file` or `skip<TAB>file<TAB>reason` (.ci/run reads it).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,6 +41,11 @@ if (import.meta.main) {
   const paths = args.filter((a) => !a.startsWith('-'));
   const flags = args.filter((a) => a.startsWith('-'));
   const { run, skipped } = denoTestFiles(paths);
+  if (flags.includes('--list')) {
+    for (const file of run) console.log(`run\t${file}`);
+    for (const { file, reason } of skipped) console.log(`skip\t${file}\t${reason}`);
+    process.exit(0);
+  }
   for (const { file, reason } of skipped) console.log(`not on Deno: ${file} (${reason})`);
   if (run.length === 0) {
     console.log('no test files to run on Deno');

@@ -35,4 +35,20 @@ describe('deno task test', () => {
     expect(result.stdout).not.toContain('running 1 test');
     expect(result.status).toBe(0);
   });
+
+  it('prints the split for .ci/run with --list, one tab-separated line per file', () => {
+    const result = spawnSync(process.execPath, ['scripts/deno-test.ts', '--list'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    const { run, skipped } = denoTestFiles();
+    expect(lines.filter((l) => l.startsWith('run\t'))).toEqual(run.map((file) => `run\t${file}`));
+    expect(lines.filter((l) => l.startsWith('skip\t'))).toEqual(
+      skipped.map(({ file, reason }) => `skip\t${file}\t${reason}`),
+    );
+    expect(lines).toHaveLength(run.length + skipped.length);
+  });
 });
