@@ -188,6 +188,7 @@ export const commands: Record<string, CliCommand> = {
         else
           io.out(
             `deleted ${stats.filesDeleted} files, freed ${stats.bytesFreed} bytes in ${stats.durationMs} ms` +
+              (stats.tempFilesDeleted ? `, removed ${stats.tempFilesDeleted} stale temp files` : '') +
               (stats.errors ? `, ${stats.errors} could not be deleted` : '') +
               '\n',
           );

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,15 @@ describe('elaoms CLI', () => {
     const again = cli(['sweep'], env, root);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/^deleted 0 files, freed 0 bytes in \d+ ms\n$/);
+
+    // A temp file of a write that crashed an hour ago is removed, and the plain output says so.
+    const stale = join(root, 'webhooks', '.crashed.json.0123456789abcdef.tmp');
+    writeFileSync(stale, 'half a payload');
+    utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    const temps = cli(['sweep'], env, root);
+    expect(temps.code).toBe(0);
+    expect(temps.out).toMatch(/^deleted 0 files, freed 14 bytes in \d+ ms, removed 1 stale temp files\n$/);
+    expect(existsSync(stale)).toBe(false);
   });
 
   it('prints help, and exits 2 on an unknown command or none', () => {
