@@ -4,8 +4,9 @@
  * lease, so a dead worker's claims come back by themselves and two workers never deliver one row
  * at the same time.
  */
-import { sql } from 'drizzle-orm';
-import { type Db, transaction } from '../../src/db/index.ts';
+import { and, desc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { type Db, preparedQueries, transaction } from '../../src/db/index.ts';
+import { events } from './schema.ts';
 
 export type EventStatus = 'pending' | 'delivering' | 'delivered' | 'dead' | 'skipped';
 
@@ -62,10 +63,181 @@ export interface HistoryRow {
   payload: string | null;
 }
 
-/** Every column but `payload`: RETURNING * shipped the whole body back on every write. */
-const META_COLUMNS = sql.raw(`id, dedup_key, type, conversation_id, user_id, user_id_source, agent_id,
-  event_timestamp, received_at, status, attempts, next_attempt_at, lease_owner, lease_expires_at,
-  last_error, memory_id, delivered_at`);
+/**
+ * Every column but `payload` and `facts_json`, under the column names (RETURNING * shipped the whole
+ * body back on every write).
+ */
+const META = {
+  id: events.id,
+  dedup_key: events.dedupKey,
+  type: events.type,
+  conversation_id: events.conversationId,
+  user_id: events.userId,
+  user_id_source: events.userIdSource,
+  agent_id: events.agentId,
+  event_timestamp: events.eventTimestamp,
+  received_at: events.receivedAt,
+  status: events.status,
+  attempts: events.attempts,
+  next_attempt_at: events.nextAttemptAt,
+  lease_owner: events.leaseOwner,
+  lease_expires_at: events.leaseExpiresAt,
+  last_error: events.lastError,
+  memory_id: events.memoryId,
+  delivered_at: events.deliveredAt,
+};
+
+/** Every column, under the column names. */
+const ROW = { ...META, payload: events.payload, facts_json: events.factsJson };
+
+const p = sql.placeholder;
+
+/** Of one caller and agent (an agent id, or none), delivered transcriptions. */
+function deliveredOf(agent: 'some' | 'none') {
+  return and(
+    eq(events.userId, p('user_id')),
+    agent === 'some' ? eq(events.agentId, p('agent_id')) : isNull(events.agentId),
+    eq(events.type, 'post_call_transcription'),
+    eq(events.status, 'delivered'),
+  );
+}
+
+/** The queries of the request path and the delivery worker, prepared once per database. */
+const queries = preparedQueries((db) => {
+  const history = (agent: 'some' | 'none') =>
+    db
+      .select({
+        id: events.id,
+        conversation_id: events.conversationId,
+        event_timestamp: events.eventTimestamp,
+        received_at: events.receivedAt,
+        facts_json: events.factsJson,
+        payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN ${events.payload} END`,
+      })
+      .from(events)
+      .where(deliveredOf(agent))
+      .orderBy(
+        desc(sql`COALESCE(${events.eventTimestamp} * 1000, ${events.receivedAt})`),
+        desc(events.receivedAt),
+      )
+      .limit(p('limit'))
+      .prepare();
+  const delivered = (agent: 'some' | 'none') =>
+    db
+      .select({ n: sql<number>`COUNT(DISTINCT ${events.conversationId})` })
+      .from(events)
+      .where(deliveredOf(agent))
+      .prepare();
+  /** This owner's claim on the row, still running. */
+  const ours = and(
+    eq(events.id, p('id')),
+    eq(events.leaseOwner, p('owner')),
+    eq(events.status, 'delivering'),
+  );
+  return {
+    insert: db
+      .insert(events)
+      .values({
+        id: p('id'),
+        dedupKey: p('dedup_key'),
+        type: p('type'),
+        conversationId: p('conversation_id'),
+        userId: p('user_id'),
+        userIdSource: p('user_id_source'),
+        agentId: p('agent_id'),
+        eventTimestamp: p('event_timestamp'),
+        receivedAt: p('now'),
+        status: p('status'),
+        attempts: 0,
+        nextAttemptAt: p('now'),
+        payload: p('payload'),
+        factsJson: p('facts_json'),
+      })
+      .onConflictDoNothing({ target: events.dedupKey })
+      .returning(META)
+      .prepare(),
+    byDedupKey: db
+      .select(META)
+      .from(events)
+      .where(eq(events.dedupKey, p('dedup_key')))
+      .prepare(),
+    claimOne: db
+      .update(events)
+      .set({
+        status: 'delivering',
+        attempts: sql`${events.attempts} + 1`,
+        leaseOwner: p('owner'),
+        leaseExpiresAt: p('expires'),
+      })
+      .where(
+        and(
+          eq(events.id, p('id')),
+          or(
+            eq(events.status, 'pending'),
+            and(eq(events.status, 'delivering'), lte(events.leaseExpiresAt, p('now'))),
+          ),
+        ),
+      )
+      .returning(META)
+      .prepare(),
+    claimDue: db
+      .update(events)
+      .set({
+        status: 'delivering',
+        attempts: sql`${events.attempts} + 1`,
+        leaseOwner: p('owner'),
+        leaseExpiresAt: p('expires'),
+      })
+      .where(
+        inArray(
+          events.id,
+          db
+            .select({ id: events.id })
+            .from(events)
+            .where(
+              or(
+                and(eq(events.status, 'pending'), lte(events.nextAttemptAt, p('now'))),
+                and(eq(events.status, 'delivering'), lte(events.leaseExpiresAt, p('now'))),
+              ),
+            )
+            .orderBy(events.nextAttemptAt, events.receivedAt)
+            .limit(p('limit')),
+        ),
+      )
+      .returning(ROW)
+      .prepare(),
+    renewLease: db
+      .update(events)
+      .set({ leaseExpiresAt: p('expires') })
+      .where(ours)
+      .returning({ id: events.id })
+      .prepare(),
+    markDelivered: db
+      .update(events)
+      .set({
+        status: 'delivered',
+        memoryId: p('memory_id'),
+        deliveredAt: p('now'),
+        lastError: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      })
+      .where(ours)
+      .returning({ id: events.id })
+      .prepare(),
+    nextDue: db
+      .select({
+        at: sql<
+          number | null
+        >`MIN(CASE WHEN ${events.status} = 'pending' THEN ${events.nextAttemptAt} ELSE ${events.leaseExpiresAt} END)`,
+      })
+      .from(events)
+      .where(inArray(events.status, ['pending', 'delivering']))
+      .prepare(),
+    history: { some: history('some'), none: history('none') },
+    delivered: { some: delivered('some'), none: delivered('none') },
+  };
+});
 
 /** The outcome of {@link EventStore.insert}: the row, and whether it was already there. */
 export interface Inserted {
@@ -81,20 +253,25 @@ export class EventStore {
 
   /** Commits the event, or returns the existing row with the same dedup key. */
   insert(event: NewEvent, nowMs: number): Inserted {
+    const q = queries(this.db);
     return transaction(this.db, () => {
-      const inserted = this.db.all<EventMeta>(sql`
-        INSERT INTO agent_memory_events (id, dedup_key, type, conversation_id, user_id, user_id_source,
-          agent_id, event_timestamp, received_at, status, attempts, next_attempt_at, payload, facts_json)
-        VALUES (${crypto.randomUUID()}, ${event.dedupKey}, ${event.type}, ${event.conversationId},
-          ${event.userId}, ${event.userIdSource}, ${event.agentId ?? null}, ${event.eventTimestamp ?? null},
-          ${nowMs}, ${event.status}, 0, ${nowMs}, ${event.payload}, ${event.facts ?? null})
-        ON CONFLICT(dedup_key) DO NOTHING
-        RETURNING ${META_COLUMNS}`);
-      if (inserted[0]) return { row: inserted[0], duplicate: false };
-      const existing = this.db.all<EventMeta>(
-        sql`SELECT ${META_COLUMNS} FROM agent_memory_events WHERE dedup_key = ${event.dedupKey}`,
-      );
-      return { row: existing[0]!, duplicate: true };
+      const inserted = q.insert.get({
+        id: crypto.randomUUID(),
+        dedup_key: event.dedupKey,
+        type: event.type,
+        conversation_id: event.conversationId,
+        user_id: event.userId,
+        user_id_source: event.userIdSource,
+        agent_id: event.agentId ?? null,
+        event_timestamp: event.eventTimestamp ?? null,
+        now: nowMs,
+        status: event.status,
+        payload: event.payload,
+        facts_json: event.facts ?? null,
+      }) as EventMeta | undefined;
+      if (inserted) return { row: inserted, duplicate: false };
+      const existing = q.byDedupKey.get({ dedup_key: event.dedupKey }) as EventMeta;
+      return { row: existing, duplicate: true };
     });
   }
 
@@ -112,28 +289,17 @@ export class EventStore {
 
   /** Claims one pending row (inline delivery right after the commit; the caller has the payload). */
   claimOne(id: string, owner: string, nowMs: number, leaseMs: number): EventMeta | undefined {
-    return this.db.all<EventMeta>(sql`
-      UPDATE agent_memory_events
-      SET status = 'delivering', attempts = attempts + 1, lease_owner = ${owner},
-          lease_expires_at = ${nowMs + leaseMs}
-      WHERE id = ${id} AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at <= ${nowMs}))
-      RETURNING ${META_COLUMNS}`)[0];
+    return queries(this.db).claimOne.get({ id, owner, expires: nowMs + leaseMs, now: nowMs }) as
+      | EventMeta
+      | undefined;
   }
 
   /** Claims up to `limit` due rows: pending and due, or delivering with an expired lease. */
   claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): EventRow[] {
-    return transaction(this.db, () =>
-      this.db.all<EventRow>(sql`
-        UPDATE agent_memory_events
-        SET status = 'delivering', attempts = attempts + 1, lease_owner = ${owner},
-            lease_expires_at = ${nowMs + leaseMs}
-        WHERE id IN (
-          SELECT id FROM agent_memory_events
-          WHERE (status = 'pending' AND next_attempt_at <= ${nowMs})
-             OR (status = 'delivering' AND lease_expires_at <= ${nowMs})
-          ORDER BY next_attempt_at, received_at
-          LIMIT ${limit})
-        RETURNING *`),
+    const claim = queries(this.db).claimDue;
+    return transaction(
+      this.db,
+      () => claim.all({ owner, expires: nowMs + leaseMs, now: nowMs, limit }) as EventRow[],
     );
   }
 
@@ -143,21 +309,12 @@ export class EventStore {
    * claimed again and stored twice at the same time.
    */
   renewLease(id: string, owner: string, nowMs: number, leaseMs: number): boolean {
-    const rows = this.db.all<{ id: string }>(sql`
-      UPDATE agent_memory_events SET lease_expires_at = ${nowMs + leaseMs}
-      WHERE id = ${id} AND lease_owner = ${owner} AND status = 'delivering'
-      RETURNING id`);
-    return rows.length === 1;
+    return queries(this.db).renewLease.all({ id, owner, expires: nowMs + leaseMs }).length === 1;
   }
 
   /** Marks a claimed row delivered; false when the lease was lost (another worker owns it now). */
   markDelivered(id: string, owner: string, memoryId: string | null, nowMs: number): boolean {
-    const rows = this.db.all<{ id: string }>(sql`
-      UPDATE agent_memory_events
-      SET status = 'delivered', memory_id = ${memoryId}, delivered_at = ${nowMs}, last_error = NULL,
-          lease_owner = NULL, lease_expires_at = NULL
-      WHERE id = ${id} AND lease_owner = ${owner} AND status = 'delivering'
-      RETURNING id`);
+    const rows = queries(this.db).markDelivered.all({ id, owner, memory_id: memoryId, now: nowMs });
     return rows.length === 1;
   }
 
@@ -238,10 +395,7 @@ export class EventStore {
 
   /** When the next pending row is due, or null (lets drain() skip ahead). */
   nextDue(): number | null {
-    const row = this.db.all<{ at: number | null }>(sql`
-      SELECT MIN(CASE WHEN status = 'pending' THEN next_attempt_at ELSE lease_expires_at END) AS at
-      FROM agent_memory_events WHERE status IN ('pending', 'delivering')`)[0];
-    return row?.at ?? null;
+    return queries(this.db).nextDue.get()?.at ?? null;
   }
 
   /**
@@ -249,14 +403,10 @@ export class EventStore {
    * facts, and the payload only where the facts were never stored (older rows).
    */
   recentDelivered(userId: string, agentId: string | null, limit: number): HistoryRow[] {
-    const agent = agentId === null ? sql`agent_id IS NULL` : sql`agent_id = ${agentId}`;
-    return this.db.all<HistoryRow>(sql`
-      SELECT id, conversation_id, event_timestamp, received_at, facts_json,
-        CASE WHEN facts_json IS NULL THEN payload END AS payload
-      FROM agent_memory_events
-      WHERE user_id = ${userId} AND ${agent} AND type = 'post_call_transcription' AND status = 'delivered'
-      ORDER BY COALESCE(event_timestamp * 1000, received_at) DESC, received_at DESC
-      LIMIT ${limit}`);
+    const { history } = queries(this.db);
+    return agentId === null
+      ? history.none.all({ user_id: userId, limit })
+      : history.some.all({ user_id: userId, agent_id: agentId, limit });
   }
 
   /** Stores the facts of an older row once they were taken from its payload. */
@@ -268,10 +418,11 @@ export class EventStore {
 
   /** Conversations (distinct) delivered for a caller and agent. */
   countDelivered(userId: string, agentId: string | null): number {
-    const agent = agentId === null ? sql`agent_id IS NULL` : sql`agent_id = ${agentId}`;
-    const row = this.db.all<{ n: number }>(sql`
-      SELECT COUNT(DISTINCT conversation_id) AS n FROM agent_memory_events
-      WHERE user_id = ${userId} AND ${agent} AND type = 'post_call_transcription' AND status = 'delivered'`)[0];
+    const { delivered } = queries(this.db);
+    const row =
+      agentId === null
+        ? delivered.none.get({ user_id: userId })
+        : delivered.some.get({ user_id: userId, agent_id: agentId });
     return Number(row?.n ?? 0);
   }
 

@@ -4,15 +4,16 @@
  * FR-5.7/FR-9) fetches through the official SDK under our retry policy and stores the profile in
  * the cache, our table and, compactly, the memory backend (FR-5.1–5.3).
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
-import type { Db } from '../../src/db/index.ts';
+import { type Db, preparedQueries } from '../../src/db/index.ts';
 import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
 import type { Logger } from '../../src/log.ts';
 import { parseRetryAfter, statusOf, type Upstream, UpstreamError } from '../../src/resilience.ts';
 import type { CacheStore } from '../cache/index.ts';
 import type { MemoryBackend } from './memory.ts';
 import { type AgentProfile, extractProfile, profileFacts } from './profile.ts';
+import { profiles } from './schema.ts';
 
 export interface ProfileDeps {
   db: Db;
@@ -28,6 +29,26 @@ export interface ProfileDeps {
   /** Also write the compact profile to the memory backend. */
   toMemoryBackend: boolean;
 }
+
+const queries = preparedQueries((db) => ({
+  byAgent: db
+    .select({ profile: profiles.profile, fetched_at: profiles.fetchedAt })
+    .from(profiles)
+    .where(eq(profiles.agentId, sql.placeholder('agent_id')))
+    .prepare(),
+  upsert: db
+    .insert(profiles)
+    .values({
+      agentId: sql.placeholder('agent_id'),
+      profile: sql.placeholder('profile'),
+      fetchedAt: sql.placeholder('fetched_at'),
+    })
+    .onConflictDoUpdate({
+      target: profiles.agentId,
+      set: { profile: sql`excluded.profile`, fetchedAt: sql`excluded.fetched_at` },
+    })
+    .prepare(),
+}));
 
 export class ProfileStore {
   private readonly inFlight = new Map<string, Promise<AgentProfile | null>>();
@@ -77,9 +98,7 @@ export class ProfileStore {
     if (!profile) return null;
     const now = this.deps.clock.now();
     const json = JSON.stringify(profile);
-    this.deps.db.run(sql`
-      INSERT INTO agent_memory_profiles (agent_id, profile, fetched_at) VALUES (${agentId}, ${json}, ${now})
-      ON CONFLICT(agent_id) DO UPDATE SET profile = excluded.profile, fetched_at = excluded.fetched_at`);
+    queries(this.deps.db).upsert.run({ agent_id: agentId, profile: json, fetched_at: now });
     await this.deps.cache?.set(agentId, json, this.deps.ttlSeconds).catch((error) => {
       this.deps.logger.warn({ err: error, agent_id: agentId }, 'agent profile not cached');
     });
@@ -121,9 +140,7 @@ export class ProfileStore {
   }
 
   private fromTable(agentId: string): { profile: AgentProfile; fetchedAt: number } | null {
-    const row = this.deps.db.all<{ profile: string; fetched_at: number }>(
-      sql`SELECT profile, fetched_at FROM agent_memory_profiles WHERE agent_id = ${agentId}`,
-    )[0];
+    const row = queries(this.deps.db).byAgent.get({ agent_id: agentId });
     return row ? { profile: JSON.parse(row.profile) as AgentProfile, fetchedAt: row.fetched_at } : null;
   }
 

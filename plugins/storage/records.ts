@@ -1,19 +1,74 @@
 /** The storage tables behind the service: one row per stored file, one per sweep. */
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../src/db/index.ts';
+import { type Db, preparedQueries } from '../../src/db/index.ts';
 import { type StoredFileRow, type SweepRow, storageFiles, storageSweeps } from './schema.ts';
 
 export type NewFileRow = typeof storageFiles.$inferInsert;
 
-/** Records a file; a row with the same path (a file written again in place) is replaced. */
-export function upsertFile(db: Db, row: NewFileRow): StoredFileRow {
-  const { path: _path, ...rest } = row;
-  return db
+const p = sql.placeholder;
+
+/** The columns {@link upsertFile} writes: every one but the id. */
+const FILE_COLUMNS = [
+  'path',
+  'type',
+  'conversationId',
+  'callerPhone',
+  'agentId',
+  'dir',
+  'requestId',
+  'size',
+  'plainSize',
+  'sha256',
+  'encrypted',
+  'validated',
+  'quarantined',
+  'status',
+  'createdAt',
+] as const;
+
+/** The queries of the request path (quarantine, save), prepared once per database. */
+const queries = preparedQueries((db) => ({
+  upsert: db
     .insert(storageFiles)
-    .values(row)
-    .onConflictDoUpdate({ target: storageFiles.path, set: rest })
+    .values(Object.fromEntries(FILE_COLUMNS.map((c) => [c, p(c)])) as unknown as NewFileRow)
+    .onConflictDoUpdate({
+      target: storageFiles.path,
+      set: Object.fromEntries(
+        FILE_COLUMNS.filter((c) => c !== 'path').map((c) => [c, sql.raw(`excluded.${storageFiles[c].name}`)]),
+      ),
+    })
     .returning()
-    .get();
+    .prepare(),
+  byId: db
+    .select()
+    .from(storageFiles)
+    .where(eq(storageFiles.id, p('id')))
+    .prepare(),
+  byPath: db
+    .select()
+    .from(storageFiles)
+    .where(eq(storageFiles.path, p('path')))
+    .prepare(),
+  deleteOne: db
+    .delete(storageFiles)
+    .where(eq(storageFiles.id, p('id')))
+    .prepare(),
+  setStatus: db
+    .update(storageFiles)
+    .set({ status: p('status'), validated: p('validated') })
+    .where(eq(storageFiles.id, p('id')))
+    .prepare(),
+}));
+
+/**
+ * Records a file; a row with the same path (a file written again in place) is replaced. Every
+ * column is given (an absent optional one is NULL, or false for `quarantined`).
+ */
+export function upsertFile(db: Db, row: NewFileRow): StoredFileRow {
+  const values: Record<string, unknown> = {};
+  for (const column of FILE_COLUMNS) values[column] = row[column] ?? null;
+  values.quarantined ??= false;
+  return queries(db).upsert.get(values)!;
 }
 
 /** Bytes on disk of every quarantined body. */
@@ -27,11 +82,11 @@ export function quarantinedBytes(db: Db): number {
 }
 
 export function fileById(db: Db, id: number): StoredFileRow | undefined {
-  return db.select().from(storageFiles).where(eq(storageFiles.id, id)).get();
+  return queries(db).byId.get({ id });
 }
 
 export function fileByPath(db: Db, path: string): StoredFileRow | undefined {
-  return db.select().from(storageFiles).where(eq(storageFiles.path, path)).get();
+  return queries(db).byPath.get({ path });
 }
 
 /** Filters for {@link listFiles}. */
@@ -91,11 +146,12 @@ export function expiredFiles(db: Db, payloadBefore: number, quarantineBefore: nu
 }
 
 export function deleteFileRows(db: Db, ids: number[]): void {
-  if (ids.length) db.delete(storageFiles).where(inArray(storageFiles.id, ids)).run();
+  if (ids.length === 1) queries(db).deleteOne.run({ id: ids[0] });
+  else if (ids.length) db.delete(storageFiles).where(inArray(storageFiles.id, ids)).run();
 }
 
 export function setQuarantineStatus(db: Db, id: number, status: string, validated: boolean): void {
-  db.update(storageFiles).set({ status, validated }).where(eq(storageFiles.id, id)).run();
+  queries(db).setStatus.run({ id, status, validated });
 }
 
 /** Records one sweep run (PERF-4.5). */

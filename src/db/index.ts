@@ -63,6 +63,24 @@ function cacheStatements(client: DatabaseSync): void {
   }) as DatabaseSync['prepare'];
 }
 
+/**
+ * Queries prepared once per database. Drizzle builds a query's SQL on every call (about 10 µs,
+ * more than running it); a prepared query (`sql.placeholder()` for the values, then `.prepare()`)
+ * builds it once and only binds values after. `build` runs at the first use for a database (its
+ * tables exist by then), and the queries it returns are kept for that database.
+ */
+export function preparedQueries<T>(build: (db: Db) => T): (db: Db) => T {
+  const byDb = new WeakMap<Db, T>();
+  return (db) => {
+    let queries = byDb.get(db);
+    if (!queries) {
+      queries = build(db);
+      byDb.set(db, queries);
+    }
+    return queries;
+  };
+}
+
 /** Applies the migrations in `folder`, recorded in `table`. Running it again changes nothing. */
 export function applyMigrations(db: Db, folder: string, table: string): void {
   const failed = migrate(db, { migrationsFolder: folder, migrationsTable: table });
