@@ -23,6 +23,12 @@ async function build(argv: string[]): Promise<Core> {
   }
 }
 
+/** Exits once the log lines written so far have reached the destination (at most one second later). */
+function exitAfterLogs(core: Core, code: number): void {
+  setTimeout(() => process.exit(code), 1000).unref?.();
+  core.logger.flush(() => process.exit(code));
+}
+
 async function serveHere(core: Core) {
   let served: Awaited<ReturnType<typeof serveCore>>;
   try {
@@ -38,10 +44,10 @@ async function serveHere(core: Core) {
   onShutdownSignal((signal) => {
     core.logger.info({ signal }, 'shutting down');
     served.shutdown().then(
-      () => process.exit(0),
+      () => exitAfterLogs(core, 0),
       (error) => {
         core.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(core, 1);
       },
     );
   });

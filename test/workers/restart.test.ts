@@ -73,7 +73,8 @@ describe('WORKERS=2: a crashed worker is restarted', () => {
     await until('the replacement serving', () => servedBy().has(replacement));
     expect(servedBy().has(victim)).toBe(false);
 
-    const exited = new Promise<void>((resolve) => supervisor.child.once('exit', () => resolve()));
+    // 'close', not 'exit': the workers' last lines may still be in the pipe when the supervisor exits.
+    const exited = new Promise<void>((resolve) => supervisor.child.once('close', () => resolve()));
     supervisor.child.kill('SIGTERM');
     await exited;
     const stopped = new Set(supervisor.lines.filter((l) => l.msg === 'elaoms stopped').map((l) => l.pid));

@@ -132,7 +132,8 @@ describe('WORKERS=2 on one host', () => {
     expect(servedBy.has(child.pid)).toBe(false);
 
     // SIGTERM to the supervisor reaches both workers; each stops gracefully, and the supervisor exits 0.
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the workers' last lines may still be in the pipe when the supervisor exits.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     child.kill('SIGTERM');
     const code = await exited;
     // Deno's node:child_process reports a child that handled SIGTERM and exited 0 as code null
