@@ -5,7 +5,7 @@
  * The embedded index holds each caller's words behind the caller's key (`callerTerms`).
  */
 import { createHash } from 'node:crypto';
-import { indexTerms } from './rank.ts';
+import { cachedStem, foldedWords, indexTerms } from './rank.ts';
 
 /** Most words a query keeps (a spoken question is short; this bounds the work of one search). */
 export const MAX_QUERY_TOKENS = 24;
@@ -32,13 +32,22 @@ export function queryTokens(text: string): string[] {
  * would only share doclists: the search still keeps the caller's own rows by `user_id`.
  */
 export function callerKey(userId: string): string {
-  return `k${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}`;
+  // The rows of one conversation, and the searches of one call, ask for the same caller in a row.
+  if (userId !== lastKey.userId) {
+    lastKey = { userId, key: `k${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}` };
+  }
+  return lastKey.key;
 }
+let lastKey = { userId: '', key: '' };
 
 /** The caller's indexed terms of `text`: each distinct folded, stemmed word behind the caller's key. */
 export function callerTerms(userId: string, text: string): string {
   const key = callerKey(userId);
-  return [...new Set(indexTerms(text))].map((term) => key + term).join(' ');
+  const terms = new Set<string>();
+  for (const word of new Set(foldedWords(text))) terms.add(cachedStem(word));
+  let out = '';
+  for (const term of terms) out += out ? ` ${key}${term}` : key + term;
+  return out;
 }
 
 /** The MATCH expression for `memory_terms`: any of the query's words of this caller, or null. */

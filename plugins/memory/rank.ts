@@ -21,7 +21,7 @@ const ASCII = /^[\x00-\x7f]*$/;
 const STEM_CACHE_MAX = 50_000;
 const stems = new Map<string, string>();
 
-function cachedStem(word: string): string {
+export function cachedStem(word: string): string {
   let stem = stems.get(word);
   if (stem === undefined) {
     if (stems.size >= STEM_CACHE_MAX) stems.clear();
@@ -38,9 +38,14 @@ function fold(text: string): string {
     : text.normalize('NFD').replace(COMBINING_MARKS, '').toLowerCase();
 }
 
+/** Runs of letters and digits of the folded text, not yet stemmed. */
+export function foldedWords(text: string): string[] {
+  return fold(text).match(WORDS) ?? [];
+}
+
 /** Index terms of a text: lower-cased, accents dropped, runs of letters and digits, Porter-stemmed. */
 export function indexTerms(text: string): string[] {
-  const words = fold(text).match(WORDS) ?? [];
+  const words = foldedWords(text);
   for (let i = 0; i < words.length; i++) words[i] = cachedStem(words[i] as string);
   return words;
 }
@@ -65,7 +70,7 @@ export function bm25Scores(queryTerms: string[], docs: readonly Scorable[], tota
   const docFreq = new Array<number>(terms.length).fill(0);
   for (const doc of docs) {
     const tf = new Uint16Array(terms.length);
-    const words = fold(doc.text).match(WORDS) ?? [];
+    const words = foldedWords(doc.text);
     for (const word of words) {
       let i = wordTerm.get(word);
       if (i === undefined) {
