@@ -94,17 +94,6 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/**
- * Where lines go by default: `dest` (stdout) through pino's asynchronous SonicBoom, as pino's own
- * default, but with a 4 KB `maxWrite` instead of 16 KB. While a write is in flight, SonicBoom
- * appends each new line to its last pending chunk and measures that whole chunk's byte length
- * again, which copies it: up to 16 KB per line under load, 8 % of a client-data request's CPU.
- * 4 KB chunks still batch a dozen lines per write.
- */
-export function logDestination(dest: number | string = 1): DestinationStream {
-  return pino.destination({ dest, sync: false, maxWrite: 4096 });
-}
-
 export function createLogger(options: LoggerOptions = {}): Logger {
   const settings: pino.LoggerOptions = {
     level: options.level ?? 'info',
@@ -126,7 +115,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       }),
     );
   }
-  return redactingChildren(pino(settings, logDestination(process.stdout.fd || 1)));
+  return redactingChildren(pino(settings));
 }
 
 /** pino skips `formatters.bindings` for children; children inherit this override from the root. */
