@@ -87,6 +87,14 @@ export const DatabaseConfig = Type.Object(
       env: 'DATABASE_BUSY_TIMEOUT_MS',
       description: 'How long a writer waits for another process holding the lock.',
     }),
+    walAutocheckpointPages: Type.Integer({
+      default: 10000,
+      minimum: 0,
+      maximum: 1_000_000,
+      env: 'DATABASE_WAL_AUTOCHECKPOINT_PAGES',
+      description:
+        'WAL pages (4 KB) written before the WAL is copied into the database file; 0 never (run checkpoints yourself). Larger: fewer, longer checkpoints.',
+    }),
     migrationsTablePrefix: Type.String({
       default: '__elaoms_migrations',
       pattern: '^[A-Za-z_][A-Za-z0-9_]*$',

@@ -70,6 +70,28 @@ describe('database', () => {
     closeDatabase(db);
   });
 
+  it('checkpoints the WAL every 10,000 pages by default, as DATABASE_WAL_AUTOCHECKPOINT_PAGES says', async () => {
+    const pragma = (db: ReturnType<typeof openDatabase>, name: string) =>
+      Object.values(db.$client.prepare(`PRAGMA ${name}`).get() as Record<string, number>)[0];
+    const db = freshDb();
+    expect(pragma(db, 'wal_autocheckpoint')).toBe(10_000);
+    expect(pragma(db, 'journal_size_limit')).toBe(64 * 1024 * 1024);
+    closeDatabase(db);
+    const dir = mkdtempSync(join(tmpdir(), 'db-'));
+    const core = await createApp({
+      env: {
+        DATABASE_PATH: join(dir, 'elaoms.db'),
+        WEBHOOK_STORAGE_PATH: join(dir, 'webhooks'),
+        DATABASE_WAL_AUTOCHECKPOINT_PAGES: '0',
+      },
+      argv: [],
+      cwd: dir,
+      logDestination: memoryDestination(),
+    });
+    expect(pragma(core.db, 'wal_autocheckpoint')).toBe(0);
+    await core.stop();
+  });
+
   it('uses WAL mode on a file', () => {
     const db = freshDb();
     expect(db.get<{ journal_mode: string }>(sql`PRAGMA journal_mode`)!.journal_mode).toBe('wal');
