@@ -35,6 +35,7 @@ function elaomsEnv(extra: Record<string, string> = {}): Record<string, string> {
     WEBHOOK_QUARANTINE_PATH: join(dir, 'webhooks', 'quarantine'),
     ELEVENLABS_WEBHOOK_SECRET: SECRET,
     WEBHOOK_API_KEYS: `bench:${TOOL_KEY}`,
+    ADMIN_API_KEYS: `bench:${ADMIN_KEY}`,
     LOG_LEVEL: 'info',
     ...extra,
   };
@@ -79,6 +80,27 @@ const ceilings = await withChild('bare-server.ts', {}, async (bare) => ({
   clientData: await measure(bare, clientDataRequest),
 }));
 
+/**
+ * Waits until the post-calls of the scenario before are delivered (the delivery queue, from
+ * /metrics, holds nothing pending or delivering), then one quiet second: the next scenario on the
+ * same server should not pay for the last one's background work. Bounded by 4x the scenario time.
+ */
+async function drained(child: Child): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < SECONDS * 4000) {
+    const text = await fetch(`http://127.0.0.1:${child.port}/metrics`, {
+      headers: { 'x-api-key': ADMIN_KEY },
+    }).then((r) => r.text());
+    const busy = [...text.matchAll(/^elaoms_agent_memory_events\{status="(pending|delivering)"\} (\d+)/gm)]
+      .map((m) => Number(m[2]))
+      .reduce((a, b) => a + b, 0);
+    if (busy === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return (performance.now() - started) / 1000;
+}
+
 for (const [label, sync] of [
   ['post-call (default durability)', 'normal'],
   ['post-call (fsync every commit)', 'full'],
@@ -88,6 +110,7 @@ for (const [label, sync] of [
     const result = await measure(child, (i) => postCallRequest(i, `${run}${sync}`));
     rows.push({ name: label, result, ceiling: ceilings.postCall, rssMb: result.rssMb });
     if (sync === 'normal') {
+      extra.post_call_drain_seconds = await drained(child);
       const cd = await measure(child, clientDataRequest);
       rows.push({ name: 'client-data', result: cd, ceiling: ceilings.clientData, rssMb: cd.rssMb });
     }
@@ -182,13 +205,16 @@ const table = [
 ].join('\n');
 console.log(`\nelaoms bench: ${CONCURRENCY} in flight, ${SECONDS} s per scenario\n`);
 console.log(table);
-const { kb_sync: kb, ...rss } = extra as Record<string, any>;
+const { kb_sync: kb, post_call_drain_seconds: drainSeconds, ...rss } = extra as Record<string, any>;
 if (kb) {
   console.log(
     `\nKB sync (fake ElevenLabs answering in 50 ms): ${kb.completed}/${kb.documents} documents synced in ${kb.seconds.toFixed(1)} s = ${kb.docsPerSecond.toFixed(1)} documents/s (failed ${kb.failed}, POST statuses ${JSON.stringify(kb.added)})`,
   );
 }
 console.log(`\nresident memory at rest: ${JSON.stringify(rss)}`);
+console.log(
+  `post-call deliveries drained ${Number(drainSeconds).toFixed(1)} s before client-data (incl. 1 s quiet)`,
+);
 mkdirSync(join(here, 'results'), { recursive: true });
 const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
