@@ -78,7 +78,7 @@ export const StorageConfig = Type.Object(
       minimum: 0,
       env: 'CLEANUP_FREQUENCY_REQUESTS',
       description:
-        'Run the sweeper after this many stored requests; 0 turns the request trigger off (PERF-4.4).',
+        'Run the sweeper after this many webhook requests (at most once per 10 s); 0 turns the request trigger off (PERF-4.4).',
     }),
     cleanupEverySeconds: Type.Integer({
       default: 3600,

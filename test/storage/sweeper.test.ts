@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { mkdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STALE_TEMP_MS } from '../../plugins/storage/sweeper.ts';
+import { REQUEST_SWEEP_GAP_MS, STALE_TEMP_MS } from '../../plugins/storage/sweeper.ts';
 import { acquireLease } from '../../src/db/leases.ts';
 import { type StorageHarness, storageHarness, transcription, walk } from './helpers.ts';
 
@@ -112,6 +112,19 @@ describe('retention sweeper (PERF-4)', () => {
       await new Promise((r) => setTimeout(r, 5));
     expect(h.service.sweeps()[0]).toMatchObject({ filesDeleted: 1 });
     expect(h.service.stats().lastSweep?.filesDeleted).toBe(1);
+  });
+
+  it('starts a sweep by request count at most once per REQUEST_SWEEP_GAP_MS', async () => {
+    h = await storageHarness({ cleanupEveryRequests: 2, cleanupEverySeconds: 0 });
+    const sweptAfter = async (names: string[]) => {
+      for (const name of names) await saveAt(0, name);
+      await new Promise((r) => setTimeout(r, 50));
+      return h.service.sweeps().length;
+    };
+    expect(await sweptAfter(['a', 'b'])).toBe(1);
+    expect(await sweptAfter(['c', 'd', 'e', 'f'])).toBe(1);
+    h.clock.advance(REQUEST_SWEEP_GAP_MS);
+    expect(await sweptAfter(['g', 'h'])).toBe(2);
   });
 
   it('deletes temp files of interrupted writes older than STALE_TEMP_MS and keeps fresh ones', async () => {
