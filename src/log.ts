@@ -9,9 +9,23 @@ export type { Logger };
 
 export interface RequestScope {
   requestId: string;
+  /** Fields a handler adds to the request's access line (see `annotateRequest`). */
+  fields?: Record<string, unknown>;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/**
+ * Adds fields to the access line of the request being served: one line per request that says what
+ * the handler decided, instead of a line of its own (each line costs a few microseconds). Returns
+ * false outside a request scope (a plugin mounted in a host app without ours): log a line instead.
+ */
+export function annotateRequest(fields: Record<string, unknown>): boolean {
+  const scope = requestScope.getStore();
+  if (!scope) return false;
+  scope.fields = scope.fields ? Object.assign(scope.fields, fields) : fields;
+  return true;
+}
 
 /** The id of the request being served, if any. */
 export function currentRequestId(): string | undefined {

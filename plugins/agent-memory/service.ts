@@ -7,7 +7,7 @@ import type { Clock } from '../../src/clock.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { ElevenLabsClient } from '../../src/elevenlabs.ts';
 import { HttpError } from '../../src/http/errors.ts';
-import type { Logger } from '../../src/log.ts';
+import { annotateRequest, type Logger } from '../../src/log.ts';
 import type { Upstream } from '../../src/resilience.ts';
 import type { CacheService } from '../cache/index.ts';
 import type { StorageService } from '../storage/index.ts';
@@ -155,7 +155,8 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
 
   async function clientData(body: ClientDataBody & { agent_id: string }): Promise<ClientDataResponse> {
     const controller = new AbortController();
-    const log = logger.child({ agent_id: body.agent_id, call_sid: body.call_sid });
+    const call = { agent_id: body.agent_id, call_sid: body.call_sid };
+    const log = () => logger.child(call);
     // The profile as soon as it is read: the fallback still needs its dynamic-variable placeholders
     // (ElevenLabs refuses a response that lacks a variable the agent defines).
     let profile: AgentProfile | null = null;
@@ -167,24 +168,22 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
             return found;
           },
           (error) => {
-            log.warn({ err: error }, 'agent profile unavailable at call start');
+            log().warn({ err: error }, 'agent profile unavailable at call start');
             return null;
           },
         ),
         // Failing alone, so the profile read still finishes and its placeholders are answered.
         callerContext(body.caller_id, body.agent_id).catch((error) => {
-          log.warn({ err: error }, 'client-data personalization failed; agent defaults answered');
+          log().warn({ err: error }, 'client-data personalization failed; agent defaults answered');
           return null;
         }),
       ]);
-      log.info(
-        {
-          profile_source: read?.source ?? 'none',
-          known_caller: caller !== null,
-          greeting: !!caller?.greeting,
-        },
-        'client-data answered',
-      );
+      const answered = {
+        profile_source: read?.source ?? 'none',
+        known_caller: caller !== null,
+        greeting: !!caller?.greeting,
+      };
+      if (!annotateRequest({ ...call, ...answered })) log().info(answered, 'client-data answered');
       return clientDataResponse(body, read?.profile ?? null, caller, config.firstMessageOverride);
     })();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -195,12 +194,12 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       const result = await Promise.race([work, deadline]);
       if (result !== 'timeout') return result;
       controller.abort();
-      log.warn(
+      log().warn(
         { deadline_ms: config.clientDataTimeoutMs },
         'client-data deadline passed; agent defaults answered',
       );
     } catch (error) {
-      log.warn({ err: error }, 'client-data personalization failed; agent defaults answered');
+      log().warn({ err: error }, 'client-data personalization failed; agent defaults answered');
     } finally {
       clearTimeout(timer);
     }
@@ -215,7 +214,8 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       const items = await deps
         .backend()
         .search({ userId: request.userId }, request.query, { limit: request.limit });
-      logger.info({ found: items.length, limit: request.limit }, 'memory search');
+      const searched = { found: items.length, limit: request.limit };
+      if (!annotateRequest(searched)) logger.info(searched, 'memory search');
       return searchResponse(items.slice(0, request.limit));
     } catch (error) {
       logger.error({ err: error }, 'memory search failed');

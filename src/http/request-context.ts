@@ -1,11 +1,11 @@
 /**
  * Runs each request inside `requestScope` so every log line carries its request id,
  * echoes the id in `x-request-id`, and writes one access line when the response is ready (with
- * `caller` when an auth plugin accepted a key).
+ * `caller` when an auth plugin accepted a key, and what the handler added with `annotateRequest`).
  */
 import { Elysia } from 'elysia';
 import type { Registry } from 'prom-client';
-import { type Logger, requestScope } from '../log.ts';
+import { type Logger, type RequestScope, requestScope } from '../log.ts';
 import { httpMetrics } from '../metrics.ts';
 
 const routeOf = new WeakMap<Request, string>();
@@ -37,7 +37,8 @@ export function requestContext(logger: Logger, clientIp: (request: Request) => s
       return (...args: unknown[]) => {
         const requestId = requestIdOf(request);
         const started = performance.now();
-        return requestScope.run({ requestId }, async () => {
+        const scope: RequestScope = { requestId };
+        return requestScope.run(scope, async () => {
           const response: Response = await fn(...args);
           try {
             response.headers.set('x-request-id', requestId);
@@ -51,6 +52,7 @@ export function requestContext(logger: Logger, clientIp: (request: Request) => s
           metrics?.duration.observe({ method: request.method, route }, seconds);
           logger.info(
             {
+              ...scope.fields,
               method: request.method,
               path: url.pathname,
               status: response.status,

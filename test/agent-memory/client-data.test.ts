@@ -101,6 +101,29 @@ describe('POST /webhooks/client-data', () => {
     expect(body.conversation_config_override.agent.first_message).toContain('Welcome back, Zoe!');
   });
 
+  it('says on the access line what client-data and search-data answered, with no line of their own', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    const response = await h.webhook('/webhooks/client-data', call);
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id');
+    const lines = h.logs.filter((l) => l.request_id === id && l.level !== 'debug');
+    expect(lines.map((l) => l.msg)).toEqual(['request']);
+    expect(lines[0]).toMatchObject({
+      path: '/webhooks/client-data',
+      status: 200,
+      agent_id: 'agent_cd',
+      call_sid: 'CA77',
+      profile_source: 'elevenlabs',
+      known_caller: false,
+      greeting: false,
+    });
+    const searched = await h.webhook('/webhooks/search-data', { query: 'order', user_id: call.caller_id });
+    const searchId = searched.headers.get('x-request-id');
+    const searchLines = h.logs.filter((l) => l.request_id === searchId && l.level !== 'debug');
+    expect(searchLines.map((l) => l.msg)).toEqual(['request']);
+    expect(searchLines[0]).toMatchObject({ path: '/webhooks/search-data', found: 0, limit: 5 });
+  });
+
   it('writes the compact agent profile to the memory backend under the agent id (FR-5.1–5.3)', async () => {
     h = await harness({ elevenlabsUrl: elevenlabs.url });
     await h.postCall(transcription({ conversationId: 'conv_profile', agentId: 'agent_cd' }));

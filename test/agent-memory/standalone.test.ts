@@ -13,6 +13,7 @@ describe('agent-memory mounted alone in a plain Elysia host', () => {
   let dir: string;
   let mounted: Embedded;
   let host: Elysia;
+  const logs = memoryDestination();
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -20,7 +21,7 @@ describe('agent-memory mounted alone in a plain Elysia host', () => {
     mounted = await embed([agentMemoryPlugin], {
       config: { ...config, database: { path: join(dir, 'host.db') } },
       available: neededPlugins,
-      logDestination: memoryDestination(),
+      logDestination: logs,
     });
     await mounted.start();
     host = new Elysia().get('/host', () => ({ host: true })).use(mounted.app);
@@ -61,5 +62,7 @@ describe('agent-memory mounted alone in a plain Elysia host', () => {
       }),
     );
     expect((await found.json()).memories_found).toBeGreaterThan(0);
+    // No access line of ours under a host: the search logs its own line.
+    expect(logs.lines.find((l) => l.msg === 'memory search')).toMatchObject({ found: 1, limit: 5 });
   });
 });
