@@ -4,6 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { completeTracingChannel } from './runtime.ts';
 
 export type { Logger };
 
@@ -109,6 +110,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  completeTracingChannel();
   const settings: pino.LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: 'elaoms', pid: process.pid },
