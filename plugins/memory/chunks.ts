@@ -15,8 +15,13 @@ export interface Piece {
 
 /** Splits `text` into parts of at most `max` characters, at whitespace when there is one. */
 export function splitText(text: string, max: number): string[] {
-  const clean = text.replace(/\s+/g, ' ').trim();
+  return splitClean(text.replace(/\s+/g, ' ').trim(), max);
+}
+
+/** `splitText` of a text whose whitespace is already single spaces, trimmed. */
+function splitClean(clean: string, max: number): string[] {
   if (!clean) return [];
+  if (clean.length <= max) return [clean];
   const parts: string[] = [];
   let rest = clean;
   while (rest.length > max) {
@@ -39,7 +44,7 @@ export function transcriptChunks(transcript: Turn[], max: number): string[] {
   let current = '';
   for (const turn of transcript) {
     if (!turn.text?.trim()) continue;
-    for (const line of splitText(turnLine(turn), max)) {
+    for (const line of splitClean(turnLine(turn), max)) {
       if (current && current.length + 1 + line.length > max) {
         chunks.push(current);
         current = '';
