@@ -111,9 +111,10 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
     async save(input) {
       const { quarantineId, ...rest } = input;
       // The verified body's held copy is renamed into place rather than written a second time.
-      const from = quarantineId ? quarantine.sameBytesAs(quarantineId, rest.body) : undefined;
+      const from = quarantineId ? quarantine.movableCopy(quarantineId, rest.body) : undefined;
       const saved = await saveFile(deps, state, from ? { ...rest, from } : rest);
-      if (saved && quarantineId) await quarantine.drop(quarantineId);
+      // A moved copy's row went with the payload's; a copy left behind (written anew) is dropped.
+      if (saved && quarantineId && !from?.consumed) await quarantine.drop(quarantineId);
       sweeper.noteRequest();
       return saved;
     },
