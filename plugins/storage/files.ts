@@ -56,6 +56,8 @@ export interface HeldCopy {
   path: string;
   /** Its storage_files row: deleted in the transaction that writes the payload's row, when moved. */
   rowId: number;
+  /** The SHA-256 of its bytes (its row's): a moved copy is not hashed again. */
+  sha256: string;
   /** Set by {@link saveFile} once the copy was moved and its row deleted: nothing is left to drop. */
   consumed?: boolean;
 }
@@ -145,7 +147,7 @@ export async function saveFile(
       requestId: input.requestId ?? null,
       size: onDisk.length,
       plainSize: input.body.length,
-      sha256: sha256Hex(onDisk),
+      sha256: from ? input.from!.sha256 : sha256Hex(onDisk),
       encrypted: config.encryptionEnabled,
       validated: input.validated,
       quarantined: false,

@@ -93,7 +93,13 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     if (!config.quarantineEnabled) return null;
     const id = crypto.randomUUID();
     const path = pathOf(id)!;
-    const plain = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
+    // A Uint8Array is written as it is (the request's body, never changed after): no 23 KB copy.
+    const plain =
+      typeof raw === 'string'
+        ? new TextEncoder().encode(raw)
+        : raw instanceof Uint8Array
+          ? raw
+          : new Uint8Array(raw);
     if (overQuota(plain.length)) {
       deps.metrics.quarantine.inc({ outcome: 'over_quota' });
       logger.warn(
@@ -179,7 +185,7 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     // Unencrypted on both sides, the held file already holds the payload's bytes: move it.
     const from: HeldCopy | undefined =
       !target.body && !row.encrypted && !config.encryptionEnabled
-        ? { path: row.path, rowId: row.id }
+        ? { path: row.path, rowId: row.id, sha256: row.sha256 }
         : undefined;
     const saved = await saveFile(deps, state, { ...target, body, validated: true, from });
     if (saved) {
@@ -213,7 +219,7 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     const row = path ? fileByPath(deps.db, path) : undefined;
     if (row?.status !== 'passed' || row.encrypted || config.encryptionEnabled) return undefined;
     if (row.plainSize !== body.length || row.sha256 !== sha256Hex(body)) return undefined;
-    return { path: row.path, rowId: row.id };
+    return { path: row.path, rowId: row.id, sha256: row.sha256 };
   }
 
   return { hold, release, promote, drop, movableCopy };

@@ -115,6 +115,8 @@ describe('quarantine (SEC-6)', () => {
     expect(sameBytes(new Uint8Array(await readFile(saved!.path)), raw)).toBe(true);
     expect(await walk(h.quarantine)).toEqual([]);
     expect(h.service.list()).toMatchObject([{ path: saved!.path, quarantined: false, validated: true }]);
+    // The row's checksum (the held copy's, not computed again) is the file's.
+    expect(await h.service.verify(saved!.id)).toEqual({ ok: true });
   });
 
   it('writes the payload anew when the held bytes differ from it (and still drops the held copy)', async () => {
