@@ -10,6 +10,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 type Json = Record<string, any>;
 
+/** Shared: decode() without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder();
+
 /** The fields of a post-call webhook that routing, storage and delivery need. */
 export interface Envelope {
   type: string;
@@ -48,7 +51,7 @@ export function parseEnvelope(raw: Uint8Array | string | { parsed: unknown }): E
   if (typeof raw === 'object' && !(raw instanceof Uint8Array)) parsed = raw.parsed;
   else {
     try {
-      parsed = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
+      parsed = JSON.parse(typeof raw === 'string' ? raw : utf8.decode(raw));
     } catch {
       throw new InvalidPayloadError('Invalid JSON payload');
     }
@@ -133,7 +136,7 @@ export async function dedupKey(raw: Uint8Array, envelope: Envelope): Promise<str
 
 /** The payload kept in the event store: audio events without their base64 MP3 (storage has it). */
 export function storablePayload(raw: Uint8Array, envelope: Envelope): string {
-  if (envelope.type !== 'post_call_audio') return new TextDecoder().decode(raw);
+  if (envelope.type !== 'post_call_audio') return utf8.decode(raw);
   const { full_audio: audio, ...rest } = envelope.data;
   const bytes =
     typeof audio === 'string'

@@ -67,9 +67,12 @@ export async function toDisk(deps: StorageDeps, plain: Uint8Array): Promise<Uint
   return new TextEncoder().encode(await encrypt(deps.keys, plain));
 }
 
-/** Fernet tokens start with the version byte 0x80 and a timestamp whose top bytes are 0. */
+/** How a Fernet token's base64 starts: the version byte 0x80 and a timestamp whose top bytes are 0. */
+export const TOKEN_PREFIX = 'gAAAAA';
+
+/** Fernet tokens start with {@link TOKEN_PREFIX}. */
 export function looksEncrypted(bytes: Uint8Array): boolean {
-  return bytes.length >= 100 && new TextDecoder().decode(bytes.subarray(0, 6)) === 'gAAAAA';
+  return bytes.length >= 100 && new TextDecoder().decode(bytes.subarray(0, 6)) === TOKEN_PREFIX;
 }
 
 /** The plaintext of bytes read from disk. */

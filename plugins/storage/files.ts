@@ -5,6 +5,7 @@
  */
 import { lstat, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { transaction } from '../../src/db/index.ts';
 import { type AtomicWarning, moveFileAtomic, writeFileAtomic } from './atomic.ts';
 import {
   errorText,
@@ -29,7 +30,7 @@ import {
   type PayloadIds,
   sidecarOf,
 } from './layout.ts';
-import { fileByPath, upsertFile } from './records.ts';
+import { deleteFileRows, fileByPath, upsertFile } from './records.ts';
 import { PathEscapeError, sanitizeSegment } from './sanitize.ts';
 import type { StoredFileRow } from './schema.ts';
 
@@ -47,7 +48,18 @@ export interface SaveInput extends PayloadIds {
    * is renamed into place instead (the quarantined copy of a verified body). Written anew if the
    * rename fails.
    */
-  from?: string;
+  from?: HeldCopy;
+}
+
+/** The quarantined copy a save may move into place ({@link SaveInput.from}). */
+export interface HeldCopy {
+  path: string;
+  /** Its storage_files row: deleted in the transaction that writes the payload's row, when moved. */
+  rowId: number;
+  /** The SHA-256 of its bytes (its row's): a moved copy is not hashed again. */
+  sha256: string;
+  /** Set by {@link saveFile} once the copy was moved and its row deleted: nothing is left to drop. */
+  consumed?: boolean;
 }
 
 /** Where a payload went. */
@@ -76,6 +88,7 @@ export async function saveFile(
   const warnings: AtomicWarning[] = [];
   let path: string | undefined;
   let written = false;
+  /** The held copy, once moved to `path` (put back if the save fails after). */
   let from: string | undefined;
   try {
     const dir = await ensureInside(config.path, payloadDir(deps, input), config.dirMode, warnings);
@@ -86,8 +99,8 @@ export async function saveFile(
     async function place(target: string): Promise<void> {
       if (input.from) {
         try {
-          warnings.push(...(await moveFileAtomic(input.from, target, modes)).warnings);
-          from = input.from;
+          warnings.push(...(await moveFileAtomic(input.from.path, target, modes)).warnings);
+          from = input.from.path;
           return;
         } catch (error) {
           if (isTaken(error)) throw error; // otherwise the bytes are written anew
@@ -124,7 +137,7 @@ export async function saveFile(
       dirMode: config.dirMode,
     });
     warnings.push(...meta.warnings);
-    const row = upsertFile(deps.db, {
+    const fileRow = {
       path,
       type: input.webhookType,
       conversationId: input.conversationId,
@@ -134,13 +147,24 @@ export async function saveFile(
       requestId: input.requestId ?? null,
       size: onDisk.length,
       plainSize: input.body.length,
-      sha256: sha256Hex(onDisk),
+      sha256: from ? input.from!.sha256 : sha256Hex(onDisk),
       encrypted: config.encryptionEnabled,
       validated: input.validated,
       quarantined: false,
       status: null,
       createdAt,
-    });
+    };
+    // A moved held copy leaves its quarantine row pointing at nothing: it goes in the same commit,
+    // so no crash leaves both rows, and the save costs one commit instead of two.
+    const held = from ? input.from : undefined;
+    const row = held
+      ? transaction(deps.db, () => {
+          const written = upsertFile(deps.db, fileRow);
+          deleteFileRows(deps.db, [held.rowId]);
+          return written;
+        })
+      : upsertFile(deps.db, fileRow);
+    if (held) held.consumed = true;
     logWarnings(logger, warnings);
     state.saved++;
     state.bytes += onDisk.length;

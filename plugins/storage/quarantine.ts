@@ -17,7 +17,7 @@ import {
   sha256Hex,
   toDisk,
 } from './deps.ts';
-import { type SaveInput, type SaveResult, saveFile } from './files.ts';
+import { type HeldCopy, type SaveInput, type SaveResult, saveFile } from './files.ts';
 import { deleteFileRows, fileByPath, quarantinedBytes, setQuarantineStatus, upsertFile } from './records.ts';
 
 /** What the caller knows about a held body: hmac-auth's QuarantineMeta (all optional here). */
@@ -31,7 +31,7 @@ export interface HoldMeta {
 }
 
 /** Where a validated body goes: the payload fields; `body` replaces the raw bytes (decoded MP3). */
-export type PromoteInput = Omit<SaveInput, 'validated' | 'body'> & { body?: Uint8Array };
+export type PromoteInput = Omit<SaveInput, 'validated' | 'body' | 'from'> & { body?: Uint8Array };
 
 /** The outcome of the signature check, as hmac-auth's `release(id, { accepted, outcome })` reports it. */
 export interface QuarantineVerdict {
@@ -56,10 +56,10 @@ export interface QuarantineStore {
   /** Removes a held body without storing it (e.g. the handler stored the payload itself). */
   drop(id: string): Promise<void>;
   /**
-   * The path of the held copy when it passed and its bytes on disk are exactly `body` as a payload
-   * file would hold them (no encryption on either side), so a save can rename it into place.
+   * The held copy when it passed and its bytes on disk are exactly `body` as a payload file would
+   * hold them (no encryption on either side), so a save can rename it into place.
    */
-  sameBytesAs(id: string, body: Uint8Array): string | undefined;
+  movableCopy(id: string, body: Uint8Array): HeldCopy | undefined;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -93,7 +93,13 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     if (!config.quarantineEnabled) return null;
     const id = crypto.randomUUID();
     const path = pathOf(id)!;
-    const plain = typeof raw === 'string' ? new TextEncoder().encode(raw) : new Uint8Array(raw);
+    // A Uint8Array is written as it is (the request's body, never changed after): no 23 KB copy.
+    const plain =
+      typeof raw === 'string'
+        ? new TextEncoder().encode(raw)
+        : raw instanceof Uint8Array
+          ? raw
+          : new Uint8Array(raw);
     if (overQuota(plain.length)) {
       deps.metrics.quarantine.inc({ outcome: 'over_quota' });
       logger.warn(
@@ -177,10 +183,13 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
       }
     }
     // Unencrypted on both sides, the held file already holds the payload's bytes: move it.
-    const from = !target.body && !row.encrypted && !config.encryptionEnabled ? row.path : undefined;
+    const from: HeldCopy | undefined =
+      !target.body && !row.encrypted && !config.encryptionEnabled
+        ? { path: row.path, rowId: row.id, sha256: row.sha256 }
+        : undefined;
     const saved = await saveFile(deps, state, { ...target, body, validated: true, from });
     if (saved) {
-      await drop(id);
+      if (!from?.consumed) await drop(id);
       state.quarantine.promoted++;
     }
     return saved;
@@ -205,12 +214,13 @@ export function quarantineStore(deps: StorageDeps, state: StorageState): Quarant
     deleteFileRows(deps.db, [row.id]);
   }
 
-  function sameBytesAs(id: string, body: Uint8Array): string | undefined {
+  function movableCopy(id: string, body: Uint8Array): HeldCopy | undefined {
     const path = pathOf(id);
     const row = path ? fileByPath(deps.db, path) : undefined;
     if (row?.status !== 'passed' || row.encrypted || config.encryptionEnabled) return undefined;
-    return row.plainSize === body.length && row.sha256 === sha256Hex(body) ? row.path : undefined;
+    if (row.plainSize !== body.length || row.sha256 !== sha256Hex(body)) return undefined;
+    return { path: row.path, rowId: row.id, sha256: row.sha256 };
   }
 
-  return { hold, release, promote, drop, sameBytesAs };
+  return { hold, release, promote, drop, movableCopy };
 }

@@ -16,6 +16,7 @@ import {
   noteFailure,
   type StorageDeps,
   type StorageState,
+  TOKEN_PREFIX,
   toDisk,
 } from './deps.ts';
 import {
@@ -111,9 +112,10 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
     async save(input) {
       const { quarantineId, ...rest } = input;
       // The verified body's held copy is renamed into place rather than written a second time.
-      const from = quarantineId ? quarantine.sameBytesAs(quarantineId, rest.body) : undefined;
+      const from = quarantineId ? quarantine.movableCopy(quarantineId, rest.body) : undefined;
       const saved = await saveFile(deps, state, from ? { ...rest, from } : rest);
-      if (saved && quarantineId) await quarantine.drop(quarantineId);
+      // A moved copy's row went with the payload's; a copy left behind (written anew) is dropped.
+      if (saved && quarantineId && !from?.consumed) await quarantine.drop(quarantineId);
       sweeper.noteRequest();
       return saved;
     },
@@ -125,9 +127,13 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
     quarantine,
     sweep: (nowMs) => sweeper.sweep(nowMs),
     async seal(text) {
+      // Unencrypted, the text is kept as it is (no 23 KB encode and decode per post-call).
+      if (!deps.config.encryptionEnabled) return text;
       return decoder.decode(await toDisk(deps, encoder.encode(text)));
     },
     async unseal(text) {
+      // Only a text that starts like a token can be one: others are not encoded to check.
+      if (!text.startsWith(TOKEN_PREFIX)) return text;
       const bytes = encoder.encode(text);
       return looksEncrypted(bytes) ? decoder.decode(await fromDisk(deps, bytes, true)) : text;
     },

@@ -115,6 +115,8 @@ describe('quarantine (SEC-6)', () => {
     expect(sameBytes(new Uint8Array(await readFile(saved!.path)), raw)).toBe(true);
     expect(await walk(h.quarantine)).toEqual([]);
     expect(h.service.list()).toMatchObject([{ path: saved!.path, quarantined: false, validated: true }]);
+    // The row's checksum (the held copy's, not computed again) is the file's.
+    expect(await h.service.verify(saved!.id)).toEqual({ ok: true });
   });
 
   it('writes the payload anew when the held bytes differ from it (and still drops the held copy)', async () => {
@@ -128,6 +130,51 @@ describe('quarantine (SEC-6)', () => {
     expect(sameBytes(new Uint8Array(await readFile(saved!.path)), body)).toBe(true);
     expect(await walk(h.quarantine)).toEqual([]);
   });
+
+  it('writes the payload anew when the held copy cannot be moved, and drops its row', async () => {
+    h = await storageHarness();
+    const raw = transcription('conv_q');
+    const id = await h.service.quarantine.hold(raw);
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
+    // The held file is gone before the save renames it (the move fails with ENOENT).
+    await rm(join(h.quarantine, `${id}.body`));
+    const saved = await h.service.save({ ...target, validated: true, body: raw, quarantineId: id! });
+    expect(sameBytes(new Uint8Array(await readFile(saved!.path)), raw)).toBe(true);
+    expect(h.service.list({ quarantined: true })).toEqual([]);
+    expect(h.service.list()).toMatchObject([{ path: saved!.path, quarantined: false }]);
+  });
+
+  it('drops the held copy of an encrypted save, which is written anew', async () => {
+    h = await storageHarness({ encryptionEnabled: true, encryptionKey: KEY_A });
+    const raw = transcription('conv_q');
+    const id = await h.service.quarantine.hold(raw);
+    await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
+    const saved = await h.service.save({ ...target, validated: true, body: raw, quarantineId: id! });
+    expect(saved!.encrypted).toBe(true);
+    expect(sameBytes(await h.service.read(saved!.path), raw)).toBe(true);
+    expect(await walk(h.quarantine)).toEqual([]);
+    expect(h.service.list({ quarantined: true })).toEqual([]);
+  });
+
+  // The payload's row and the deletion of the held copy's row commit together or not at all.
+  for (const [step, trigger] of [
+    ['the payload row', 'BEFORE INSERT ON storage_files WHEN NEW.quarantined = 0'],
+    ["the held copy's row", 'BEFORE DELETE ON storage_files WHEN OLD.quarantined = 1'],
+  ]) {
+    it(`puts a moved copy back and keeps only its row when ${step} cannot be written`, async () => {
+      h = await storageHarness();
+      const raw = transcription('conv_q');
+      const id = await h.service.quarantine.hold(raw);
+      const held = join(h.quarantine, `${id}.body`);
+      await h.service.quarantine.release(id!, { accepted: true, outcome: 'accepted' });
+      h.core.db.$client.exec(`CREATE TRIGGER refuse ${trigger} BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+      expect(await h.service.save({ ...target, validated: true, body: raw, quarantineId: id! })).toBeNull();
+      expect(await walk(h.base)).toEqual([held]);
+      expect(sameBytes(new Uint8Array(await readFile(held)), raw)).toBe(true);
+      expect(h.service.list()).toMatchObject([{ path: held, quarantined: true, status: 'passed' }]);
+      expect(h.service.list().length).toBe(1);
+    });
+  }
 
   it('leaves a failing body in quarantine and counts it', async () => {
     h = await storageHarness();
