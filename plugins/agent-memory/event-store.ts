@@ -47,6 +47,11 @@ export interface NewEvent {
   facts?: string | null;
   /** `pending` when the memory backend must receive it, `skipped` otherwise. */
   status: 'pending' | 'skipped';
+  /**
+   * When the delivery worker may take it first (default: at once). The request that delivers it
+   * inline sets the end of its window, so the worker does not claim it from under the request.
+   */
+  firstAttemptAt?: number;
 }
 
 /** A row without its payload and facts (what the request path needs back from a write). */
@@ -149,7 +154,7 @@ const queries = preparedQueries((db) => {
         receivedAt: p('now'),
         status: p('status'),
         attempts: 0,
-        nextAttemptAt: p('now'),
+        nextAttemptAt: p('first_attempt_at'),
         payload: p('payload'),
         factsJson: p('facts_json'),
       })
@@ -265,6 +270,7 @@ export class EventStore {
         agent_id: event.agentId ?? null,
         event_timestamp: event.eventTimestamp ?? null,
         now: nowMs,
+        first_attempt_at: event.firstAttemptAt ?? nowMs,
         status: event.status,
         payload: event.payload,
         facts_json: event.facts ?? null,

@@ -92,6 +92,7 @@ async function handle(
   log.info({ user_id_source: identity.source }, 'post-call user id resolved');
 
   let inserted: Inserted;
+  const now = deps.clock.now();
   try {
     inserted = deps.events.insert(
       {
@@ -105,8 +106,10 @@ async function handle(
         payload: await deps.seal(storablePayload(input.raw, envelope)),
         facts: envelope.type === 'post_call_transcription' ? factsJson(envelope.data) : null,
         status: envelope.type === 'post_call_transcription' ? 'pending' : 'skipped',
+        // This request delivers it within its budget; the worker takes over if the process dies.
+        firstAttemptAt: now + Math.max(0, deps.inlineBudgetMs),
       },
-      deps.clock.now(),
+      now,
     );
   } catch (error) {
     log.error({ err: error }, 'post-call event could not be persisted');
