@@ -133,6 +133,16 @@ const queries = preparedQueries((db) => {
       .from(events)
       .where(deliveredOf(agent))
       .prepare();
+  /** A claim: the row is this owner's for a lease, one more attempt. */
+  const claim = () =>
+    db.update(events).set({
+      status: 'delivering',
+      attempts: sql`${events.attempts} + 1`,
+      leaseOwner: p('owner'),
+      leaseExpiresAt: p('expires'),
+    });
+  /** A claimed row whose lease has run out. */
+  const expired = and(eq(events.status, 'delivering'), lte(events.leaseExpiresAt, p('now')));
   /** This owner's claim on the row, still running. */
   const ours = and(
     eq(events.id, p('id')),
@@ -166,45 +176,18 @@ const queries = preparedQueries((db) => {
       .from(events)
       .where(eq(events.dedupKey, p('dedup_key')))
       .prepare(),
-    claimOne: db
-      .update(events)
-      .set({
-        status: 'delivering',
-        attempts: sql`${events.attempts} + 1`,
-        leaseOwner: p('owner'),
-        leaseExpiresAt: p('expires'),
-      })
-      .where(
-        and(
-          eq(events.id, p('id')),
-          or(
-            eq(events.status, 'pending'),
-            and(eq(events.status, 'delivering'), lte(events.leaseExpiresAt, p('now'))),
-          ),
-        ),
-      )
+    claimOne: claim()
+      .where(and(eq(events.id, p('id')), or(eq(events.status, 'pending'), expired)))
       .returning(META)
       .prepare(),
-    claimDue: db
-      .update(events)
-      .set({
-        status: 'delivering',
-        attempts: sql`${events.attempts} + 1`,
-        leaseOwner: p('owner'),
-        leaseExpiresAt: p('expires'),
-      })
+    claimDue: claim()
       .where(
         inArray(
           events.id,
           db
             .select({ id: events.id })
             .from(events)
-            .where(
-              or(
-                and(eq(events.status, 'pending'), lte(events.nextAttemptAt, p('now'))),
-                and(eq(events.status, 'delivering'), lte(events.leaseExpiresAt, p('now'))),
-              ),
-            )
+            .where(or(and(eq(events.status, 'pending'), lte(events.nextAttemptAt, p('now'))), expired))
             .orderBy(events.nextAttemptAt, events.receivedAt)
             .limit(p('limit')),
         ),
