@@ -100,7 +100,7 @@ export const agentMemoryPlugin = definePlugin({
       cache: ctx.service<CacheService>('cache'),
       storage,
     });
-    queueMetrics(ctx.metrics, service.events);
+    queueMetrics(ctx.metrics, service.events, ctx.clock);
 
     const app = new Elysia({ name: 'elaoms/agent-memory', seed: ctx.config })
       .use(ctx.app('hmac-auth'))

@@ -3,6 +3,7 @@
  * memory plugin's service, and the queue's health and metrics.
  */
 import { Gauge, type Registry } from 'prom-client';
+import type { Clock } from '../../src/clock.ts';
 import { metric } from '../../src/metrics.ts';
 import type { HealthCheck } from '../../src/plugin.ts';
 import type { EventStore } from './event-store.ts';
@@ -17,8 +18,11 @@ export function backendOf(service: unknown): MemoryBackend {
   throw new Error('agent-memory: the memory plugin exposes no backend');
 }
 
-/** Gauges of the event store by status, read at scrape time. */
-export function queueMetrics(registry: Registry, events: EventStore): void {
+/**
+ * Gauges of the event store, read at scrape time: events by status (the queue's depth is
+ * pending + delivering) and the age of the oldest event not yet delivered.
+ */
+export function queueMetrics(registry: Registry, events: EventStore, clock: Clock): void {
   metric(
     registry,
     'agent-memory-queue',
@@ -30,6 +34,20 @@ export function queueMetrics(registry: Registry, events: EventStore): void {
         registers: [registry],
         collect() {
           for (const [status, n] of Object.entries(events.counts())) this.set({ status }, n);
+        },
+      }),
+  );
+  metric(
+    registry,
+    'agent-memory-queue-age',
+    () =>
+      new Gauge({
+        name: 'elaoms_agent_memory_oldest_pending_age_seconds',
+        help: 'Age of the oldest post-call event not yet delivered (pending or delivering); 0 when none',
+        registers: [registry],
+        collect() {
+          const oldest = events.oldestPending();
+          this.set(oldest === null ? 0 : Math.max(0, clock.now() - oldest) / 1000);
         },
       }),
   );
