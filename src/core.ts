@@ -23,6 +23,7 @@ import {
   type Source,
   settingError,
 } from './config/index.ts';
+import { type Checkpointer, startCheckpointer } from './db/checkpointer.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from './db/index.ts';
 import { preloadElevenLabsSdk } from './elevenlabs.ts';
 import { EventBus } from './events.ts';
@@ -207,6 +208,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (!options.embedded) app.use(healthRoutes({ db, redis, config, instances, logger }));
 
   let started = false;
+  let checkpointer: Checkpointer | undefined;
   let stopping: Promise<void> | undefined;
   const core: Core = {
     app,
@@ -225,6 +227,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async start() {
       if (started) return;
       started = true;
+      const { path, checkpointIntervalMs } = config.database;
+      if (path !== ':memory:' && checkpointIntervalMs > 0)
+        checkpointer = startCheckpointer({ path, intervalMs: checkpointIntervalMs });
       for (const def of ordered) await instances.get(def.name)!.start?.();
       logger.info({ plugins: core.plugins }, 'elaoms started');
     },
@@ -238,6 +243,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ]);
         if (timedOut) logger.warn({ budget_ms: budget }, 'background work did not stop in time');
         if (redis) redis.disconnect();
+        await checkpointer?.stop();
         closeDatabase(db);
         logger.info('elaoms stopped');
       })();

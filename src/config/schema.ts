@@ -93,7 +93,15 @@ export const DatabaseConfig = Type.Object(
       maximum: 1_000_000,
       env: 'DATABASE_WAL_AUTOCHECKPOINT_PAGES',
       description:
-        'WAL pages (4 KB) written before the WAL is copied into the database file; 0 never (run checkpoints yourself). Larger: fewer, longer checkpoints.',
+        'WAL pages (4 KB) written before the committing connection copies the WAL into the database file itself; 0 never. The background checkpointer usually does it first.',
+    }),
+    checkpointIntervalMs: Type.Integer({
+      default: 100,
+      minimum: 0,
+      maximum: 60_000,
+      env: 'DATABASE_CHECKPOINT_INTERVAL_MS',
+      description:
+        'How often a worker thread copies the WAL into the database file, off the request path; 0 leaves it to SQLite after each commit.',
     }),
     migrationsTablePrefix: Type.String({
       default: '__elaoms_migrations',
