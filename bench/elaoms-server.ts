@@ -4,11 +4,11 @@
  * Prints "ready <port>" when it accepts requests.
  */
 
-import pino from 'pino';
 import { createEmbeddedBackend } from '../plugins/memory/embedded.ts';
 import { createApp } from '../src/app.ts';
 import { systemClock } from '../src/clock.ts';
 import { transaction } from '../src/db/index.ts';
+import { logDestination } from '../src/log.ts';
 import { serveCore } from '../src/server.ts';
 
 const WORDS =
@@ -46,7 +46,7 @@ const core = await createApp({
   env: process.env,
   argv: [],
   // Logging stays on (its cost is real) but goes to /dev/null instead of the terminal.
-  logDestination: process.env.BENCH_LOG ? undefined : pino.destination({ dest: '/dev/null', sync: false }),
+  logDestination: process.env.BENCH_LOG ? undefined : logDestination('/dev/null'),
 });
 const seedCount = Number(process.env.BENCH_SEED_MEMORIES ?? 0);
 if (seedCount > 0) await seed(core, seedCount, Number(process.env.BENCH_SEED_CALLERS ?? 1000));

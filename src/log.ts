@@ -109,6 +109,17 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * Where lines go by default: `dest` (stdout) through pino's asynchronous SonicBoom, as pino's own
+ * default, but with a 4 KB `maxWrite` instead of 16 KB. While a write is in flight, SonicBoom
+ * appends each new line to its last pending chunk and measures that whole chunk's byte length
+ * again, which copies it: up to 16 KB per line under load, 8 % of a client-data request's CPU.
+ * 4 KB chunks still batch a dozen lines per write. `closeLog` writes them all out before an exit.
+ */
+export function logDestination(dest: number | string = 1): DestinationStream {
+  return pino.destination({ dest, sync: false, maxWrite: 4096 });
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   completeTracingChannel();
   const settings: pino.LoggerOptions = {
@@ -131,7 +142,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       }),
     );
   }
-  return redactingChildren(pino(settings));
+  return redactingChildren(pino(settings, logDestination(process.stdout.fd || 1)));
 }
 
 /** pino skips `formatters.bindings` for children; children inherit this override from the root. */
@@ -141,6 +152,33 @@ function redactingChildren(logger: Logger): Logger {
     return child.call(this, redactFields(bindings), options);
   } as Logger['child'];
   return logger;
+}
+
+/**
+ * Writes out every line logged so far and closes the destination, before the process exits.
+ * pino's own exit hook (`flushSync`) skips a write still in flight, and `flush(cb)` does not wait
+ * for it, so the last lines of a stop ("elaoms stopped") could be lost. `end()` waits for the write
+ * in flight, writes the rest and fsyncs; bounded by `timeoutMs`. Nothing may log after it.
+ */
+export function closeLog(logger: Logger, timeoutMs = 1000): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { end?: () => void; once?: (event: string, listener: () => void) => void }
+    | undefined;
+  if (typeof stream?.end !== 'function' || typeof stream.once !== 'function') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    stream.once!('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      stream.end!();
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }
 
 /** A destination that keeps parsed lines in memory, for tests and the CLI. */

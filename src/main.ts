@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createApp } from './app.ts';
 import { ConfigError } from './config/index.ts';
 import type { Core } from './core.ts';
+import { closeLog } from './log.ts';
 import { onShutdownSignal, selfCommand } from './runtime.ts';
 import { banner, serveCore } from './server.ts';
 
@@ -25,8 +26,7 @@ async function build(argv: string[]): Promise<Core> {
 
 /** Exits once the log lines written so far have reached the destination (at most one second later). */
 function exitAfterLogs(core: Core, code: number): void {
-  setTimeout(() => process.exit(code), 1000).unref?.();
-  core.logger.flush(() => process.exit(code));
+  closeLog(core.logger).then(() => process.exit(code));
 }
 
 async function serveHere(core: Core) {
