@@ -32,7 +32,7 @@ import { clientIpResolver } from './http/client-ip.ts';
 import { errorHandling } from './http/errors.ts';
 import { jsonResponses } from './http/openapi.ts';
 import { requestContext } from './http/request-context.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, drainLog, type Logger } from './log.ts';
 import { createRegistry } from './metrics.ts';
 import type { PluginContext, PluginDefinition, PluginInstance } from './plugin.ts';
 import { connectRedis } from './redis.ts';
@@ -246,6 +246,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         await checkpointer?.stop();
         closeDatabase(db);
         logger.info('elaoms stopped');
+        await drainLog(logger);
       })();
       return stopping;
     },

@@ -154,6 +154,36 @@ function redactingChildren(logger: Logger): Logger {
   return logger;
 }
 
+type LogStream = {
+  end?: () => void;
+  once?: (event: string, listener: () => void) => void;
+  /** SonicBoom's own flag: a write is in flight (pino's `flush(cb)` does not wait for it). */
+  _writing?: boolean;
+};
+
+function streamOf(logger: Logger): LogStream | undefined {
+  return (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as LogStream | undefined;
+}
+
+/**
+ * Waits until the lines logged so far are written (at most `timeoutMs`), leaving the destination
+ * open. The core's stop ends with it: a host that calls `process.exit()` right after `stop()` would
+ * otherwise lose the last lines, because an asynchronous write still in flight at exit is dropped
+ * and pino's exit hook (`flushSync`) skips it.
+ */
+export function drainLog(logger: Logger, timeoutMs = 1000): Promise<void> {
+  const stream = streamOf(logger);
+  if (stream?._writing !== true || typeof stream.once !== 'function') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    stream.once!('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Writes out every line logged so far and closes the destination, before the process exits.
  * pino's own exit hook (`flushSync`) skips a write still in flight, and `flush(cb)` does not wait
@@ -161,9 +191,7 @@ function redactingChildren(logger: Logger): Logger {
  * in flight, writes the rest and fsyncs; bounded by `timeoutMs`. Nothing may log after it.
  */
 export function closeLog(logger: Logger, timeoutMs = 1000): Promise<void> {
-  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
-    | { end?: () => void; once?: (event: string, listener: () => void) => void }
-    | undefined;
+  const stream = streamOf(logger);
   if (typeof stream?.end !== 'function' || typeof stream.once !== 'function') return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
