@@ -1,4 +1,5 @@
 /** OpenAPI examples of the knowledge-base routes. */
+import type { TSchema } from '@sinclair/typebox';
 import { detail, jsonResponses } from '../../src/http/openapi.ts';
 
 export const DOCUMENT_EXAMPLE = {
@@ -30,14 +31,19 @@ const missing: [string, Record<string, unknown>] = [
   detail('Knowledge document not found'),
 ];
 
-export const createDocs = {
+/** The create route's docs: its body as JSON (`json`, without the file) or a form, with examples. */
+export const createDocs = (schemas: { json: TSchema; form: TSchema }) => ({
   requestBody: {
     required: true,
     content: {
       'application/json': {
+        schema: JSON.parse(JSON.stringify(schemas.json)),
         example: { name: 'Opening hours', text: 'We are open Monday to Saturday, 9:00 to 22:00.' },
       },
-      'multipart/form-data': { example: { name: 'Menu', file: '(a PDF, TXT, DOCX, HTML or EPUB file)' } },
+      'multipart/form-data': {
+        schema: JSON.parse(JSON.stringify(schemas.form)),
+        example: { name: 'Menu', file: '(a PDF, TXT, DOCX, HTML or EPUB file)' },
+      },
     },
   },
   ...jsonResponses({
@@ -55,7 +61,7 @@ export const createDocs = {
     401: unauthorized,
     422: ['Not exactly one of text, url or file', detail('Give exactly one of text, url or file')],
   }),
-};
+});
 
 export const listDocs = jsonResponses({
   200: [

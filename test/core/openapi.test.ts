@@ -45,4 +45,21 @@ describe('/docs', () => {
     expect(search.schema.examples[0]).toMatchObject({ query: 'user preferences' });
     await core.stop();
   });
+
+  it('shows the knowledge upload body, as JSON and as a form with the file', async () => {
+    const { request, core } = await testCore({ plugins: undefined });
+    const spec = await (await request('/docs/json')).json();
+    const content = spec.paths['/api/knowledge'].post.requestBody.content;
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(Object.keys(content['application/json'].schema.properties).sort()).toEqual([
+      'name',
+      'text',
+      'url',
+    ]);
+    const form = content['multipart/form-data'].schema;
+    expect(Object.keys(form.properties).sort()).toEqual(['file', 'name', 'text', 'url']);
+    expect(form.properties.file).toMatchObject({ type: 'string', format: 'binary' });
+    expect(content['application/json'].example).toMatchObject({ name: 'Opening hours' });
+    await core.stop();
+  });
 });

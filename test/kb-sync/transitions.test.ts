@@ -110,7 +110,12 @@ describe('kb-sync status transitions', () => {
       });
     expect((await post({ name: 'x' })).status).toBe(422);
     expect((await post({ text: 'a', url: 'https://example.com' })).status).toBe(422);
-    expect((await post({ url: 'ftp://example.com' })).status).toBe(422);
+    const ftp = await post({ url: 'ftp://example.com' });
+    expect(ftp.status).toBe(422);
+    expect((await ftp.json()).detail).toStartWith('Invalid body: url: ');
+    const named = await post({ name: 'n'.repeat(201), text: 'a' });
+    expect(named.status).toBe(422);
+    expect((await named.json()).detail).toStartWith('Invalid body: name: ');
     const long = await post({ text: 'x'.repeat(11) });
     expect(long.status).toBe(413);
     expect(await long.json()).toEqual({ detail: 'Text is longer than 10 characters' });
