@@ -81,8 +81,11 @@ describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
       }),
     );
     expect((await answer.json()).status).toBe('queued');
-    const adding = om.fake.requests.filter((r) => r.path === '/memory/add').length;
-    expect(adding).toBeGreaterThan(0);
+    // The inline attempt goes on after the 20 ms answer; erase once its first add reached the
+    // backend (which holds it 300 ms), so the erasure meets a delivery in flight.
+    const adding = () => om.fake.requests.filter((r) => r.path === '/memory/add').length;
+    for (let i = 0; i < 50 && adding() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(adding()).toBeGreaterThan(0);
 
     const response = await erase(caller);
     expect(response.status).toBe(200);
