@@ -228,8 +228,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (started) return;
       started = true;
       const { path, checkpointIntervalMs } = config.database;
-      if (path !== ':memory:' && checkpointIntervalMs > 0)
-        checkpointer = startCheckpointer({ path, intervalMs: checkpointIntervalMs });
+      if (path !== ':memory:' && checkpointIntervalMs > 0) {
+        try {
+          checkpointer = startCheckpointer({ path, intervalMs: checkpointIntervalMs });
+        } catch (error) {
+          // A runtime without web Workers: SQLite's own checkpoints (wal_autocheckpoint) still run.
+          logger.warn({ err: error }, 'background WAL checkpoints unavailable');
+        }
+      }
       for (const def of ordered) await instances.get(def.name)!.start?.();
       logger.info({ plugins: core.plugins }, 'elaoms started');
     },
