@@ -1,36 +1,28 @@
 /**
  * The checkpointer's thread (see checkpointer.ts): its own connection to the database file, a
- * PASSIVE checkpoint every `intervalMs`, never waiting for a lock. Messages: `{type: 'start', path,
- * intervalMs}` and `{type: 'stop'}`, answered by `'stopped'` once the connection is closed.
+ * PASSIVE checkpoint every `intervalMs`, never waiting for a lock. Starts from `workerData`
+ * (`{path, intervalMs}`); the message `'stop'` closes the connection and is answered `'stopped'`.
  */
 import { DatabaseSync } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
 
-declare const self: {
-  onmessage: ((event: MessageEvent) => void) | null;
-  postMessage(message: unknown): void;
-  close(): void;
-};
-
-let db: DatabaseSync | undefined;
+const { path, intervalMs } = workerData as { path: string; intervalMs: number };
+let db: DatabaseSync | undefined = new DatabaseSync(path);
+db.exec('PRAGMA busy_timeout = 0');
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function checkpoint(intervalMs: number): void {
+function checkpoint(): void {
   try {
     db?.exec('PRAGMA wal_checkpoint(PASSIVE)');
   } catch {
     // Busy (another process is checkpointing) or closing: the next round tries again.
   }
-  timer = setTimeout(() => checkpoint(intervalMs), intervalMs);
+  timer = setTimeout(checkpoint, intervalMs);
 }
+checkpoint();
 
-self.onmessage = (event: MessageEvent) => {
-  const message = event.data as { type: 'start'; path: string; intervalMs: number } | { type: 'stop' };
-  if (message.type === 'start') {
-    db = new DatabaseSync(message.path);
-    db.exec('PRAGMA busy_timeout = 0');
-    checkpoint(message.intervalMs);
-    return;
-  }
+parentPort?.on('message', (message) => {
+  if (message !== 'stop') return;
   clearTimeout(timer);
   try {
     db?.close();
@@ -38,6 +30,6 @@ self.onmessage = (event: MessageEvent) => {
     // already closed
   }
   db = undefined;
-  self.postMessage('stopped');
-  self.close();
-};
+  parentPort?.postMessage('stopped');
+  parentPort?.close();
+});

@@ -4,11 +4,13 @@
  * database file (its header's page count grows), and stopping the core stops the thread.
  */
 import { describe, expect, it } from 'bun:test';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { memoryDestination } from '../../src/log.ts';
+import { runnerArgs } from '../helpers/process.ts';
 
 /** The database size in pages, as the file's header says (what checkpoints have written). */
 function pagesOnDisk(path: string): number {
@@ -51,6 +53,19 @@ describe('background WAL checkpoints', () => {
     expect(after).toBeGreaterThanOrEqual(before + 200);
     await app.stop();
   });
+
+  it('never keeps a process alive: a script that starts the core and forgets to stop it exits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
+    const script = new URL('./scripts/start-and-leave.ts', import.meta.url).pathname;
+    const result = spawnSync(process.execPath, runnerArgs(script), {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, DATABASE_PATH: join(dir, 'elaoms.db'), WEBHOOK_STORAGE_PATH: join(dir, 'w') },
+    });
+    expect(result.stdout).toContain('started');
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+  }, 30_000);
 
   it('leaves the WAL alone when turned off (interval 0)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
