@@ -12,6 +12,8 @@ export interface RequestScope {
   requestId: string;
   /** Fields a handler adds to the request's access line (see `annotateRequest`). */
   fields?: Record<string, unknown>;
+  /** Set once the access line is written: later fields would be lost. */
+  logged?: boolean;
 }
 
 export const requestScope = new AsyncLocalStorage<RequestScope>();
@@ -19,11 +21,12 @@ export const requestScope = new AsyncLocalStorage<RequestScope>();
 /**
  * Adds fields to the access line of the request being served: one line per request that says what
  * the handler decided, instead of a line of its own (each line costs a few microseconds). Returns
- * false outside a request scope (a plugin mounted in a host app without ours): log a line instead.
+ * false outside a request scope (a plugin mounted in a host app without ours) or once the access
+ * line is written (work that outlived its answer): log a line instead.
  */
 export function annotateRequest(fields: Record<string, unknown>): boolean {
   const scope = requestScope.getStore();
-  if (!scope) return false;
+  if (!scope || scope.logged) return false;
   scope.fields = scope.fields ? Object.assign(scope.fields, fields) : fields;
   return true;
 }

@@ -157,6 +157,8 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     const controller = new AbortController();
     const call = { agent_id: body.agent_id, call_sid: body.call_sid };
     const log = () => logger.child(call);
+    // On the access line even when the deadline answers first.
+    annotateRequest(call);
     // The profile as soon as it is read: the fallback still needs its dynamic-variable placeholders
     // (ElevenLabs refuses a response that lacks a variable the agent defines).
     let profile: AgentProfile | null = null;
@@ -183,7 +185,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
         known_caller: caller !== null,
         greeting: !!caller?.greeting,
       };
-      if (!annotateRequest({ ...call, ...answered })) log().info(answered, 'client-data answered');
+      if (!annotateRequest(answered)) log().info(answered, 'client-data answered');
       return clientDataResponse(body, read?.profile ?? null, caller, config.firstMessageOverride);
     })();
     let timer: ReturnType<typeof setTimeout> | undefined;

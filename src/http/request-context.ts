@@ -63,6 +63,7 @@ export function requestContext(logger: Logger, clientIp: (request: Request) => s
             },
             'request',
           );
+          scope.logged = true;
           return response;
         });
       };

@@ -59,6 +59,16 @@ describe('POST /webhooks/client-data', () => {
       },
     });
     expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('deadline'))).toBe(true);
+    // The access line names the call although the deadline answered; the work that outlived the
+    // answer still logs what it found, on a line of its own (the access line is already written).
+    const id = response.headers.get('x-request-id');
+    expect(h.logs.find((l) => l.msg === 'request' && l.request_id === id)).toMatchObject({
+      agent_id: 'agent_cd',
+      call_sid: 'CA77',
+    });
+    const answered = () => h.logs.find((l) => l.msg === 'client-data answered' && l.request_id === id);
+    for (let i = 0; i < 300 && !answered(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(answered()).toMatchObject({ agent_id: 'agent_cd', call_sid: 'CA77', known_caller: false });
   });
 
   it('reads the profile from ElevenLabs when nothing is stored, and stores none (FR-2.9, FR-5.8)', async () => {
