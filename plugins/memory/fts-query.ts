@@ -33,12 +33,12 @@ export function queryTokens(text: string): string[] {
  */
 export function callerKey(userId: string): string {
   // The rows of one conversation, and the searches of one call, ask for the same caller in a row.
-  if (userId !== lastKey.userId) {
+  if (lastKey?.userId !== userId) {
     lastKey = { userId, key: `k${createHash('sha256').update(userId, 'utf8').digest('hex').slice(0, 12)}` };
   }
   return lastKey.key;
 }
-let lastKey = { userId: '', key: '' };
+let lastKey: { userId: string; key: string } | undefined;
 
 /** The caller's indexed terms of `text`: each distinct folded, stemmed word behind the caller's key. */
 export function callerTerms(userId: string, text: string): string {

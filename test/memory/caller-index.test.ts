@@ -82,6 +82,8 @@ describe('embedded caller index', () => {
     const backend = createEmbeddedBackend({ db, clock: manualClock() });
     await backend.storeConversation({ userId: '+1' }, conversation('c1', 'Привет, dog dog dogs'));
     await backend.storeConversation({ userId: '+2' }, conversation('c1', 'dog'));
+    // Every id has a key, the empty one too (a cached key once started out as '' for it).
+    expect(callerKey('')).toMatch(/^k[0-9a-f]{12}$/);
     const key = callerKey('+1');
     expect(key).toMatch(/^k[0-9a-f]{12}$/);
     expect(callerKey('+2')).not.toBe(key);
