@@ -41,7 +41,11 @@ async function serveHere(core: Core) {
   }
   const worker = process.env.ELAOMS_WORKER;
   if (!worker || worker === '1') console.log(banner(core, served.server.url));
+  let shuttingDown = false;
   onShutdownSignal((signal) => {
+    // A second signal changes nothing; after closeLog() nothing may be logged.
+    if (shuttingDown) return;
+    shuttingDown = true;
     core.logger.info({ signal }, 'shutting down');
     served.shutdown().then(
       () => exitAfterLogs(core, 0),
