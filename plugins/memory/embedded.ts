@@ -23,11 +23,16 @@ export interface EmbeddedOptions {
   searchLimitMax?: number;
   /** A memory this old counts 3/4 of a new one of equal text relevance; very old ones count 1/2. */
   recencyHalfLifeDays?: number;
-  /** How often the index's segments are merged in the background. Default 30 s. */
+  /** How often the index's segments are merged in the background. Default 5 s. */
   mergeIntervalMs?: number;
 }
 
-const MERGE_INTERVAL_MS = 30_000;
+/**
+ * Background merging runs on the event loop (node:sqlite is synchronous): a few short steps often,
+ * so no request waits behind a long one (a step writes at most MERGE_PAGES pages, 20–25 ms).
+ */
+const MERGE_INTERVAL_MS = 5_000;
+const MERGE_STEPS_PER_ROUND = 2;
 
 const DAY_MS = 86_400_000;
 
@@ -101,7 +106,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   if (indexUnindexed(db, indexRows) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
   const merging = setInterval(() => {
     try {
-      mergeIndex(db);
+      mergeIndex(db, MERGE_STEPS_PER_ROUND);
     } catch {
       // Busy or closed: the next round merges.
     }

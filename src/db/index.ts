@@ -31,7 +31,11 @@ export function openDatabase(options: DatabaseOptions): Db {
     closeSync(openSync(options.path, 'a', 0o600));
     // A file from before (or copied in) that others may read is made owner-only too.
     for (const file of [options.path, `${options.path}-wal`, `${options.path}-shm`]) {
-      if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+      try {
+        if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+      } catch {
+        // Not ours to change (another owner on a shared volume): SQLite may still open it.
+      }
     }
   }
   const client = openSqlite(options.path);
