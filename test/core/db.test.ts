@@ -76,6 +76,8 @@ describe('database', () => {
     const db = freshDb();
     expect(pragma(db, 'wal_autocheckpoint')).toBe(10_000);
     expect(pragma(db, 'journal_size_limit')).toBe(64 * 1024 * 1024);
+    // FAST: deleted content is zeroed on pages written anyway (2 in SQLite's numbering).
+    expect(pragma(db, 'secure_delete')).toBe(2);
     closeDatabase(db);
     const dir = mkdtempSync(join(tmpdir(), 'db-'));
     const core = await createApp({
