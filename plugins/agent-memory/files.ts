@@ -55,6 +55,9 @@ export function createFiles(deps: FilesDeps): Files {
   const pairing: AudioPairing | null =
     storage && deps.cache
       ? createAudioPairing(deps.cache, {
+          // Sealed with storage's key when encryption at rest is on: Redis may write it to disk.
+          seal: (audio) => storage.sealBytes(audio),
+          unseal: (held) => storage.unsealBytes(held),
           save: async (id, audio) => {
             // The pairing puts the audio back into the cache when the save fails.
             if (!(await saveAudio(id, audio))) throw new Error('storage did not save the audio');

@@ -18,6 +18,9 @@ export interface AudioPairingOptions {
   save(conversationId: string, audio: Uint8Array): Promise<void>;
   /** Namespace of the pairing keys in the cache (default `audio-pairing`). */
   namespace?: string;
+  /** Turns the audio into what the cache holds (encryption at rest), and back. Default: as is. */
+  seal?(audio: Uint8Array): Promise<Uint8Array>;
+  unseal?(held: Uint8Array): Promise<Uint8Array>;
 }
 
 /** What happened to the audio: saved now, or cached until its transcription arrives. */
@@ -39,11 +42,20 @@ export function createAudioPairing(cache: CacheService, options: AudioPairingOpt
   const ttl = options.ttlSeconds ?? cache.audioTtlSeconds;
   if (!Number.isInteger(ttl) || ttl < 1) throw new Error(`audio pairing ttlSeconds must be ≥ 1, got ${ttl}`);
 
+  const seal = options.seal ?? (async (audio: Uint8Array) => audio);
+  const unseal = options.unseal ?? (async (held: Uint8Array) => held);
+  const hold = async (conversationId: string, audio: Uint8Array) =>
+    store.set(`audio:${conversationId}`, await seal(audio), ttl);
+  const takeHeld = async (conversationId: string) => {
+    const held = await store.take(`audio:${conversationId}`);
+    return held ? unseal(held) : null;
+  };
+
   async function saveOrRestore(conversationId: string, audio: Uint8Array): Promise<void> {
     try {
       await options.save(conversationId, audio);
     } catch (error) {
-      await store.set(`audio:${conversationId}`, audio, ttl);
+      await hold(conversationId, audio);
       throw error;
     }
   }
@@ -54,16 +66,16 @@ export function createAudioPairing(cache: CacheService, options: AudioPairingOpt
         await saveOrRestore(conversationId, audio);
         return 'saved';
       }
-      await store.set(`audio:${conversationId}`, audio, ttl);
+      await hold(conversationId, audio);
       if ((await store.getText(`seen:${conversationId}`)) === null) return 'cached';
-      const taken = await store.take(`audio:${conversationId}`);
+      const taken = await takeHeld(conversationId);
       if (!taken) return 'saved'; // the transcription's instance took it and saves it
       await saveOrRestore(conversationId, taken);
       return 'saved';
     },
     async onTranscription(conversationId) {
       await store.set(`seen:${conversationId}`, '1', ttl);
-      const audio = await store.take(`audio:${conversationId}`);
+      const audio = await takeHeld(conversationId);
       if (!audio) return 'none';
       await saveOrRestore(conversationId, audio);
       return 'saved';

@@ -69,6 +69,10 @@ export interface StorageService {
   seal(text: string): Promise<string>;
   /** The text of {@link seal}'s result; text that is not a token (older rows, encryption off) is returned as is. */
   unseal(text: string): Promise<string>;
+  /** {@link seal} for bytes another plugin keeps elsewhere (agent-memory's audio in the cache). */
+  sealBytes(bytes: Uint8Array): Promise<Uint8Array>;
+  /** The bytes of {@link sealBytes}' result; bytes that are no token are returned as they are. */
+  unsealBytes(bytes: Uint8Array): Promise<Uint8Array>;
   /** Counts a webhook request that stored nothing; save() counts itself. */
   noteRequest(): void;
   stats(): StorageStats;
@@ -136,6 +140,12 @@ export function createStorageService(deps: StorageDeps): StorageRuntime {
       if (!text.startsWith(TOKEN_PREFIX)) return text;
       const bytes = encoder.encode(text);
       return looksEncrypted(bytes) ? decoder.decode(await fromDisk(deps, bytes, true)) : text;
+    },
+    async sealBytes(bytes) {
+      return deps.config.encryptionEnabled ? toDisk(deps, bytes) : bytes;
+    },
+    async unsealBytes(bytes) {
+      return looksEncrypted(bytes) ? fromDisk(deps, bytes, true) : bytes;
     },
     noteRequest: () => sweeper.noteRequest(),
     stats: () => {

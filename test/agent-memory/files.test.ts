@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'bun:test';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import type { CacheService } from '../../plugins/cache/index.ts';
 import { sign } from '../../plugins/hmac-auth/index.ts';
+import type { StorageService } from '../../plugins/storage/index.ts';
 import { type Harness, harness, SECRET, tempDir } from './harness.ts';
 import { audio, initiationFailure, transcription } from './payloads.ts';
 
@@ -55,6 +57,29 @@ describe('post-call payload files (FR-1.11, FR-1.14)', () => {
     expect(mp3.length).toBe(1);
     expect(mp3[0]).toContain('conv_audio_post_call_audio.mp3');
     expect(await readFile(join(h.dir, 'webhooks', mp3[0]!), 'utf8')).toBe('ID3 fake mp3 bytes');
+  });
+
+  it('seals audio waiting in the cache and the table when encryption at rest is on', async () => {
+    h = await harness({
+      config: {
+        storage: { encryptionEnabled: true, encryptionKey: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=' },
+      },
+    });
+    await h.postCall(audio('conv_sealed_audio', 'agent_test', MP3));
+    const cache = h.core.service<CacheService>('cache').namespace('audio-pairing');
+    const held = Buffer.from((await cache.get('audio:conv_sealed_audio'))!).toString('latin1');
+    expect(held.startsWith('gAAAAA')).toBe(true);
+    expect(held).not.toContain('fake mp3');
+    const [row] = h.core.db.all<{ audio: string }>(
+      sql`SELECT audio FROM agent_memory_audio WHERE conversation_id = 'conv_sealed_audio'`,
+    );
+    expect(row!.audio.startsWith('gAAAAA')).toBe(true);
+
+    await h.postCall(transcription({ conversationId: 'conv_sealed_audio' }));
+    const storage = h.core.service<StorageService>('storage');
+    const [mp3] = storage.list().filter((f) => f.path.endsWith('.mp3'));
+    expect(Buffer.from(await storage.read(mp3!.path)).toString('utf8')).toBe('ID3 fake mp3 bytes');
+    expect(await cache.get('audio:conv_sealed_audio')).toBeNull();
   });
 
   it('saves audio at once when its transcription came first', async () => {
