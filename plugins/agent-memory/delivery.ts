@@ -258,8 +258,11 @@ export class DeliveryWorker {
     return { status: 'queued', error: reason };
   }
 
-  private track(row: EventMeta, envelope: Envelope): void {
-    const after = this.deps.afterDelivery;
+  /**
+   * Runs `after` (by default the post-delivery work) in the background, counted as the caller's:
+   * `settled()` and an erasure's `settledFor()` wait for it.
+   */
+  track(row: EventMeta, envelope: Envelope, after = this.deps.afterDelivery): void {
     if (!after) return;
     const work = after(row, envelope)
       .catch((error) => {

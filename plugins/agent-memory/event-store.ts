@@ -97,13 +97,15 @@ const ROW = { ...META, payload: events.payload, facts_json: events.factsJson };
 
 const p = sql.placeholder;
 
-/** Of one caller and agent (an agent id, or none), delivered transcriptions. */
-function deliveredOf(agent: 'some' | 'none') {
+/**
+ * Of one caller and agent (an agent id, or none), the transcriptions committed: delivered or not,
+ * since the conversation happened whether or not the memory backend has it yet.
+ */
+function transcriptionsOf(agent: 'some' | 'none') {
   return and(
     eq(events.userId, p('user_id')),
     agent === 'some' ? eq(events.agentId, p('agent_id')) : isNull(events.agentId),
     eq(events.type, 'post_call_transcription'),
-    eq(events.status, 'delivered'),
   );
 }
 
@@ -120,18 +122,18 @@ const queries = preparedQueries((db) => {
         payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN ${events.payload} END`,
       })
       .from(events)
-      .where(deliveredOf(agent))
+      .where(transcriptionsOf(agent))
       .orderBy(
         desc(sql`COALESCE(${events.eventTimestamp} * 1000, ${events.receivedAt})`),
         desc(events.receivedAt),
       )
       .limit(p('limit'))
       .prepare();
-  const delivered = (agent: 'some' | 'none') =>
+  const conversations = (agent: 'some' | 'none') =>
     db
       .select({ n: sql<number>`COUNT(DISTINCT ${events.conversationId})` })
       .from(events)
-      .where(deliveredOf(agent))
+      .where(transcriptionsOf(agent))
       .prepare();
   /** A claim: the row is this owner's for a lease, one more attempt. */
   const claim = () =>
@@ -223,7 +225,7 @@ const queries = preparedQueries((db) => {
       .where(inArray(events.status, ['pending', 'delivering']))
       .prepare(),
     history: { some: history('some'), none: history('none') },
-    delivered: { some: delivered('some'), none: delivered('none') },
+    conversations: { some: conversations('some'), none: conversations('none') },
   };
 });
 
@@ -262,6 +264,11 @@ export class EventStore {
       const existing = q.byDedupKey.get({ dedup_key: event.dedupKey }) as EventMeta;
       return { row: existing, duplicate: true };
     });
+  }
+
+  /** Whether the event is still there (erasure deletes it). */
+  has(id: string): boolean {
+    return this.db.all(sql`SELECT 1 FROM agent_memory_events WHERE id = ${id}`).length > 0;
   }
 
   get(id: string): EventRow | undefined {
@@ -388,10 +395,10 @@ export class EventStore {
   }
 
   /**
-   * Delivered transcriptions of one caller and agent, newest first (summaries, greetings): their
+   * Committed transcriptions of one caller and agent, newest first (summaries, greetings): their
    * facts, and the payload only where the facts were never stored (older rows).
    */
-  recentDelivered(userId: string, agentId: string | null, limit: number): HistoryRow[] {
+  recentTranscriptions(userId: string, agentId: string | null, limit: number): HistoryRow[] {
     const { history } = queries(this.db);
     return agentId === null
       ? history.none.all({ user_id: userId, limit })
@@ -405,13 +412,13 @@ export class EventStore {
     );
   }
 
-  /** Conversations (distinct) delivered for a caller and agent. */
-  countDelivered(userId: string, agentId: string | null): number {
-    const { delivered } = queries(this.db);
+  /** Conversations (distinct) committed for a caller and agent. */
+  countConversations(userId: string, agentId: string | null): number {
+    const { conversations } = queries(this.db);
     const row =
       agentId === null
-        ? delivered.none.get({ user_id: userId })
-        : delivered.some.get({ user_id: userId, agent_id: agentId });
+        ? conversations.none.get({ user_id: userId })
+        : conversations.some.get({ user_id: userId, agent_id: agentId });
     return Number(row?.n ?? 0);
   }
 

@@ -8,7 +8,7 @@
 import type { Clock } from '../../src/clock.ts';
 import type { Logger } from '../../src/log.ts';
 import type { DeliveryWorker } from './delivery.ts';
-import type { EventStore, Inserted } from './event-store.ts';
+import type { EventMeta, EventStore, Inserted } from './event-store.ts';
 import type { Files } from './files.ts';
 import { factsJson } from './greeting.ts';
 import {
@@ -33,6 +33,8 @@ export interface PostCallDeps {
   seal(text: string): Promise<string>;
   /** Background profile refresh for the event's agent (FR-1.12). Never awaited. */
   refreshProfile(agentId: string): void;
+  /** Background summary and greeting of the caller from the committed events. Never awaited. */
+  refreshCaller?(row: EventMeta, envelope: Envelope): void;
   /** Counts a request that stored no file for storage's sweep trigger (storage.save counts itself). */
   noteRequest(): void;
 }
@@ -140,6 +142,8 @@ async function handle(
     'post-call processed',
   );
   if (outcome.status === 'delivered') return answerFor('delivered', row.id, outcome.memoryId);
+  // Not in the backend yet (down, slow, or refusing it): the caller's greeting still counts this call.
+  deps.refreshCaller?.(row, envelope);
   return answerFor(outcome.status === 'dead' ? 'dead' : 'pending', row.id, null);
 }
 

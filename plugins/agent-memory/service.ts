@@ -102,10 +102,14 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     audioTtlSeconds: DEFAULT_AUDIO_TTL_SECONDS,
   });
 
-  /** After a delivery: the caller's summary and next greeting, in our table and the backend. */
-  async function updateCaller(row: EventMeta, envelope: Envelope): Promise<void> {
-    const history = events.recentDelivered(row.user_id, row.agent_id, HISTORY).map(historyFacts);
-    const total = events.countDelivered(row.user_id, row.agent_id);
+  /**
+   * The caller's summary and next greeting from every committed conversation, in our table, and
+   * (`toBackend`, after a delivery) in the memory backend. Also run at commit when the delivery did
+   * not finish inline, so a backend that is down does not keep a returning caller on an old greeting.
+   */
+  async function updateCaller(row: EventMeta, envelope: Envelope, toBackend = true): Promise<void> {
+    const history = events.recentTranscriptions(row.user_id, row.agent_id, HISTORY).map(historyFacts);
+    const total = events.countConversations(row.user_id, row.agent_id);
     const templates = { withTopic: config.greetingTemplate, withoutTopic: config.greetingTemplateNoTopic };
     const result = summarize(history, templates, total);
     const llm = config.greetingLlm;
@@ -117,6 +121,9 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       );
       if (written) Object.assign(result, written);
     }
+    // Erased meanwhile (the erasure waits for this work, but it may have started after it): the
+    // greeting must not come back.
+    if (!events.has(row.id)) return;
     callers.upsert({
       user_id: row.user_id,
       agent_id: row.agent_id ?? '',
@@ -127,6 +134,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
       last_conversation_id: row.conversation_id,
       updated_at: clock.now(),
     });
+    if (!toBackend) return;
     try {
       await deps.backend().putUserSummary(scopeOf(row.user_id, row.agent_id), result.summary);
     } catch (error) {
@@ -274,6 +282,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
           inlineBudgetMs: config.delivery.inlineBudgetMs,
           seal: (text) => (deps.storage ? deps.storage.seal(text) : Promise.resolve(text)),
           refreshProfile: (agentId) => void profiles.refresh(agentId),
+          refreshCaller: (row, envelope) => worker.track(row, envelope, (r, e) => updateCaller(r, e, false)),
           noteRequest: () => deps.storage?.noteRequest(),
         },
         input,
