@@ -168,6 +168,24 @@ function streamOf(logger: Logger): LogStream | undefined {
   return (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as LogStream | undefined;
 }
 
+/** Resolves when `stream` emits `event` (after `start` ran), or after `timeoutMs` whatever happens. */
+function until(stream: LogStream, event: string, timeoutMs: number, start?: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    stream.once!(event, done);
+    try {
+      start?.();
+    } catch {
+      done();
+    }
+  });
+}
+
 /**
  * Waits until the lines logged so far are written (at most `timeoutMs`), leaving the destination
  * open. The core's stop ends with it: a host that calls `process.exit()` right after `stop()` would
@@ -177,14 +195,7 @@ function streamOf(logger: Logger): LogStream | undefined {
 export function drainLog(logger: Logger, timeoutMs = 1000): Promise<void> {
   const stream = streamOf(logger);
   if (stream?._writing !== true || typeof stream.once !== 'function') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    (timer as { unref?: () => void }).unref?.();
-    stream.once!('drain', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  return until(stream, 'drain', timeoutMs);
 }
 
 /**
@@ -196,20 +207,7 @@ export function drainLog(logger: Logger, timeoutMs = 1000): Promise<void> {
 export function closeLog(logger: Logger, timeoutMs = 1000): Promise<void> {
   const stream = streamOf(logger);
   if (typeof stream?.end !== 'function' || typeof stream.once !== 'function') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    (timer as { unref?: () => void }).unref?.();
-    stream.once!('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    try {
-      stream.end!();
-    } catch {
-      clearTimeout(timer);
-      resolve();
-    }
-  });
+  return until(stream, 'close', timeoutMs, () => stream.end!());
 }
 
 /** A destination that keeps parsed lines in memory, for tests and the CLI. */
