@@ -200,7 +200,7 @@ export class DeliveryWorker {
     // The row is no longer ours: erased meanwhile (the caller's greeting must not come back) or
     // claimed by another worker after our lease ran out (that worker does the after-work).
     if (!marked) logger.warn(log, 'event erased or reclaimed during its delivery; no caller update');
-    else this.track(row, envelope);
+    else this.track(row, envelope, this.deps.afterDelivery, () => store.afterWorkDone(row.id, owner));
     return { status: 'delivered', memoryId };
   }
 
@@ -260,15 +260,28 @@ export class DeliveryWorker {
 
   /**
    * Runs `after` (by default the post-delivery work) in the background, counted as the caller's:
-   * `settled()` and an erasure's `settledFor()` wait for it.
+   * `settled()` and an erasure's `settledFor()` wait for it; `finished` runs when it is over.
    */
-  track(row: EventMeta, envelope: Envelope, after = this.deps.afterDelivery): void {
-    if (!after) return;
+  track(row: EventMeta, envelope: Envelope, after = this.deps.afterDelivery, finished?: () => void): void {
+    const done = () => {
+      try {
+        finished?.();
+      } catch (error) {
+        this.deps.logger.warn({ err: error, event_id: row.id }, 'post-delivery lease not released');
+      }
+    };
+    if (!after) {
+      done();
+      return;
+    }
     const work = after(row, envelope)
       .catch((error) => {
         this.deps.logger.error({ err: error, event_id: row.id }, 'post-delivery work failed');
       })
-      .finally(() => this.background.delete(work));
+      .finally(() => {
+        done();
+        this.background.delete(work);
+      });
     this.background.set(work, row.user_id);
   }
 }

@@ -209,11 +209,16 @@ const queries = preparedQueries((db) => {
         memoryId: p('memory_id'),
         deliveredAt: p('now'),
         lastError: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
+        // The lease stays until the caller update that follows is done (`afterWorkDone`): an
+        // erasure in another process waits for it, or that update could write after the erasure.
       })
       .where(ours)
       .returning({ id: events.id })
+      .prepare(),
+    afterWorkDone: db
+      .update(events)
+      .set({ leaseOwner: null, leaseExpiresAt: null })
+      .where(and(eq(events.id, p('id')), eq(events.leaseOwner, p('owner')), eq(events.status, 'delivered')))
       .prepare(),
     nextDue: db
       .select({
@@ -420,6 +425,38 @@ export class EventStore {
         ? conversations.none.get({ user_id: userId })
         : conversations.some.get({ user_id: userId, agent_id: agentId });
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Right to erasure, first step: claims every event of the caller that a delivery could take
+   * (pending, or claimed under an expired lease) for `owner`, so no process starts delivering one
+   * while the caller is being erased. Returns how many rows other owners still hold under a live
+   * lease (a delivery in flight, or the caller update after one, which the erasure must wait for).
+   */
+  holdForErasure(userId: string, owner: string, nowMs: number, leaseMs: number): number {
+    return transaction(this.db, () => {
+      this.db.run(sql`
+        UPDATE agent_memory_events
+        SET status = 'delivering', lease_owner = ${owner}, lease_expires_at = ${nowMs + leaseMs}
+        WHERE user_id = ${userId}
+          AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at <= ${nowMs}))`);
+      const [row] = this.db.all<{ n: number }>(sql`
+        SELECT count(*) AS n FROM agent_memory_events
+        WHERE user_id = ${userId} AND lease_owner != ${owner} AND lease_expires_at > ${nowMs}`);
+      return Number(row?.n ?? 0);
+    });
+  }
+
+  /** Ends the lease a delivered row keeps while its caller update runs. */
+  afterWorkDone(id: string, owner: string): void {
+    queries(this.db).afterWorkDone.run({ id, owner });
+  }
+
+  /** Gives back what {@link holdForErasure} claimed when the erasure does not go ahead. */
+  releaseErasure(userId: string, owner: string): void {
+    this.db.run(sql`
+      UPDATE agent_memory_events SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+      WHERE user_id = ${userId} AND status = 'delivering' AND lease_owner = ${owner}`);
   }
 
   /** Right to erasure: every event of the caller, with the conversations they named. */

@@ -64,6 +64,8 @@ export interface ErasureResult {
 const DEFAULT_AUDIO_TTL_SECONDS = 3600;
 
 /** How many stored conversations feed a caller's summary. */
+/** How long an erasure waits for deliveries of the caller running in other processes. */
+const ERASURE_WAIT_MS = 15_000;
 const HISTORY = 10;
 
 export function createAgentMemoryService(deps: AgentMemoryDeps) {
@@ -233,12 +235,35 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     }
   }
 
+  /**
+   * Holds the caller's events against new deliveries, here and in every process sharing the
+   * database, and waits for deliveries other owners are running (at most ERASURE_WAIT_MS): what
+   * they write to the backend after its delete would outlive the erasure.
+   */
+  async function holdCaller(userId: string, owner: string): Promise<void> {
+    const until = performance.now() + ERASURE_WAIT_MS;
+    while (events.holdForErasure(userId, owner, clock.now(), config.delivery.leaseMs) > 0) {
+      if (performance.now() >= until) {
+        events.releaseErasure(userId, owner);
+        logger.error('erasure: a delivery of the caller is still running elsewhere; nothing deleted');
+        throw new HttpError(
+          503,
+          'A delivery of this caller is still running; nothing was deleted, please retry',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** Right to erasure: the backend first (nothing local is touched if it fails), then ours. */
   async function eraseUser(userId: string): Promise<ErasureResult> {
+    const owner = `erasure:${crypto.randomUUID()}`;
+    await holdCaller(userId, owner);
     let memories: number;
     try {
       memories = (await deps.backend().deleteUser({ userId })).deleted;
     } catch (error) {
+      events.releaseErasure(userId, owner);
       logger.error({ err: error }, 'erasure: memory backend failed; nothing deleted');
       throw new HttpError(503, 'Memory backend unavailable; nothing was deleted');
     }
