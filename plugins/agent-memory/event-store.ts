@@ -430,10 +430,11 @@ export class EventStore {
   /**
    * Right to erasure, first step: claims every event of the caller that a delivery could take
    * (pending, or claimed under an expired lease) for `owner`, so no process starts delivering one
-   * while the caller is being erased. Returns how many rows other owners still hold under a live
-   * lease (a delivery in flight, or the caller update after one, which the erasure must wait for).
+   * while the caller is being erased. Returns how many rows other processes still hold under a live
+   * lease (a delivery in flight, or the caller update after one, which the erasure must wait for);
+   * `mine` (this process's owner) is left out: the worker's own `settledFor` waits for those.
    */
-  holdForErasure(userId: string, owner: string, nowMs: number, leaseMs: number): number {
+  holdForErasure(userId: string, owner: string, nowMs: number, leaseMs: number, mine: string): number {
     return transaction(this.db, () => {
       this.db.run(sql`
         UPDATE agent_memory_events
@@ -442,7 +443,7 @@ export class EventStore {
           AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at <= ${nowMs}))`);
       const [row] = this.db.all<{ n: number }>(sql`
         SELECT count(*) AS n FROM agent_memory_events
-        WHERE user_id = ${userId} AND lease_owner != ${owner} AND lease_expires_at > ${nowMs}`);
+        WHERE user_id = ${userId} AND lease_owner NOT IN (${owner}, ${mine}) AND lease_expires_at > ${nowMs}`);
       return Number(row?.n ?? 0);
     });
   }

@@ -237,21 +237,39 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
 
   /**
    * Holds the caller's events against new deliveries, here and in every process sharing the
-   * database, and waits for deliveries other owners are running (at most ERASURE_WAIT_MS): what
-   * they write to the backend after its delete would outlive the erasure.
+   * database, and waits for deliveries other processes are running (at most ERASURE_WAIT_MS): what
+   * they write to the backend after its delete would outlive the erasure. True when it waited.
    */
-  async function holdCaller(userId: string, owner: string): Promise<void> {
+  async function holdCaller(userId: string, owner: string): Promise<boolean> {
     const until = performance.now() + ERASURE_WAIT_MS;
-    while (events.holdForErasure(userId, owner, clock.now(), config.delivery.leaseMs) > 0) {
+    let waited = false;
+    while (events.holdForErasure(userId, owner, clock.now(), config.delivery.leaseMs, deps.owner) > 0) {
       if (performance.now() >= until) {
         events.releaseErasure(userId, owner);
-        logger.error('erasure: a delivery of the caller is still running elsewhere; nothing deleted');
+        logger.error('erasure: a delivery of the caller holds a lease in another process; nothing deleted');
         throw new HttpError(
           503,
-          'A delivery of this caller is still running; nothing was deleted, please retry',
+          'A delivery of this caller may still be running in another process (or one stopped less than a lease ago); nothing was deleted, please retry',
         );
       }
+      waited = true;
       await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return waited;
+  }
+
+  async function emptyBackend(userId: string, owner: string, incomplete: boolean): Promise<number> {
+    try {
+      return (await deps.backend().deleteUser({ userId })).deleted;
+    } catch (error) {
+      if (!incomplete) events.releaseErasure(userId, owner);
+      logger.error({ err: error }, 'erasure: memory backend failed');
+      throw new HttpError(
+        503,
+        incomplete
+          ? 'Memory backend unavailable; erasure incomplete, please retry'
+          : 'Memory backend unavailable; nothing was deleted',
+      );
     }
   }
 
@@ -259,14 +277,10 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
   async function eraseUser(userId: string): Promise<ErasureResult> {
     const owner = `erasure:${crypto.randomUUID()}`;
     await holdCaller(userId, owner);
-    let memories: number;
-    try {
-      memories = (await deps.backend().deleteUser({ userId })).deleted;
-    } catch (error) {
-      events.releaseErasure(userId, owner);
-      logger.error({ err: error }, 'erasure: memory backend failed; nothing deleted');
-      throw new HttpError(503, 'Memory backend unavailable; nothing was deleted');
-    }
+    let memories = await emptyBackend(userId, owner, false);
+    // A call of this caller committed while the backend was emptied may be delivering in another
+    // process now: hold again, and empty the backend once more after it.
+    if (await holdCaller(userId, owner)) memories += await emptyBackend(userId, owner, false);
     const removed = events.deleteUser(userId);
     let greetings = callers.deleteUser(userId);
     const filesDeleted = await files.erase(userId, removed.conversations);
@@ -274,12 +288,7 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
     // re-create the greeting after the deletes above: wait for it, then delete what it wrote.
     if (await worker.settledFor(userId)) {
       greetings += callers.deleteUser(userId);
-      try {
-        memories += (await deps.backend().deleteUser({ userId })).deleted;
-      } catch (error) {
-        logger.error({ err: error }, 'erasure: memory backend failed after an in-flight delivery');
-        throw new HttpError(503, 'Memory backend unavailable; erasure incomplete, please retry');
-      }
+      memories += await emptyBackend(userId, owner, true);
     }
     const result = {
       user_id: userId,

@@ -62,4 +62,45 @@ describe('erasure across processes sharing the database', () => {
     expect(b.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${CALLER}`)).toEqual([]);
     expect(b.core.db.all(sql`SELECT * FROM agent_memory_callers WHERE user_id = ${CALLER}`)).toEqual([]);
   });
+
+  it('erases a call that another process committed while the backend was being emptied', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const dbPath = join(dir, 'shared.db');
+    const a = await start(dbPath);
+    const b = await start(dbPath);
+    await a.postCall(transcription({ conversationId: 'conv_before', callerId: CALLER }));
+    await a.service.settled();
+    om.fake.faults.always({ kind: 'delay', ms: 300, match: (m) => m === 'DELETE' });
+    om.fake.faults.always({ kind: 'delay', ms: 600, match: (m, p) => m === 'POST' && p === '/memory/add' });
+    const erasing = b.request(`/api/users/${encodeURIComponent(CALLER)}/memories`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': ADMIN_KEY },
+    });
+    await new Promise((r) => setTimeout(r, 100)); // b is emptying the backend now
+    const during = await a.postCall(
+      transcription({ conversationId: 'conv_during', callerId: CALLER, summary: 'Booked the tuba lesson.' }),
+    );
+    expect(during.status).toBe(200);
+    expect((await erasing).status).toBe(200);
+    await a.service.settled();
+    const held = [...om.fake.store.memories.values()].filter((m) => m.user_id?.includes(CALLER));
+    expect(held).toEqual([]);
+    expect(b.core.db.all(sql`SELECT id FROM agent_memory_events WHERE user_id = ${CALLER}`)).toEqual([]);
+  });
+
+  it("counts another process's lease on the caller's events, not its own (its worker waits for those)", async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const a = await start(join(dir, 'shared.db'));
+    await a.postCall(transcription({ conversationId: 'conv_lease', callerId: CALLER }));
+    await a.service.settled();
+    const until = Date.now() + 60_000;
+    a.core.db.run(sql`UPDATE agent_memory_events SET status = 'delivering', lease_owner = 'proc-1',
+      lease_expires_at = ${until} WHERE user_id = ${CALLER}`);
+    const events = a.service.events;
+    expect(events.holdForErasure(CALLER, 'erasure:x', Date.now(), 1000, 'proc-1')).toBe(0);
+    expect(events.holdForErasure(CALLER, 'erasure:x', Date.now(), 1000, 'proc-2')).toBe(1);
+    events.releaseErasure(CALLER, 'erasure:x');
+  });
 });
