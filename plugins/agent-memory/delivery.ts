@@ -227,11 +227,13 @@ export class DeliveryWorker {
     const { store, owner, clock, config, logger } = this.deps;
     const timer = setInterval(
       () => {
-        let kept = false;
+        let kept: boolean;
         try {
           kept = store.renewLease(row.id, owner, clock.now(), config.leaseMs);
         } catch (error) {
-          logger.warn({ ...log, err: error }, 'delivery lease not renewed');
+          // Busy, most likely: two thirds of the lease are left, the next round tries again.
+          logger.warn({ ...log, err: error }, 'delivery lease not renewed; trying again');
+          return;
         }
         if (kept) return;
         clearInterval(timer);

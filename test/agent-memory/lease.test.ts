@@ -5,8 +5,11 @@
  * worker pass reclaimed the row, and both attempts stored the conversation at the same time.
  */
 import { afterEach, describe, expect, it } from 'bun:test';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { sql } from 'drizzle-orm';
-import { type Harness, harness, openMemoryFake } from './harness.ts';
+import { type Harness, harness, openMemoryFake, tempDir } from './harness.ts';
 import { transcription } from './payloads.ts';
 
 const om = openMemoryFake();
@@ -65,5 +68,36 @@ describe('delivery lease', () => {
       .map((m) => `${m.kind}:${m.seq}`);
     expect(keys.length).toBeGreaterThan(2);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('keeps renewing after a renewal fails because the database is busy', async () => {
+    const dir = await tempDir();
+    const dbPath = join(dir, 'busy.db');
+    h = await harness({
+      dbPath,
+      config: {
+        memory: om.memoryConfig(),
+        database: { busyTimeoutMs: 0 },
+        agentMemory: { delivery: { inlineBudgetMs: 20, leaseMs: 300, pollIntervalMs: 60000 } },
+      },
+    });
+    om.fake.faults.always({ kind: 'delay', ms: 700, match: (m, p) => m === 'POST' && p === '/memory/add' });
+    const answer = await h.postCall(transcription({ conversationId: 'conv_busy_lease' }));
+    expect((await answer.json()).status).toBe('queued');
+    // Another connection holds the write lock across one renewal (every 100 ms): it fails, busy.
+    const other = new DatabaseSync(dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    await sleep(150);
+    other.exec('COMMIT');
+    other.close();
+    await h.service.settled();
+    const notRenewed = h.logs.filter((l) => l.msg?.startsWith('delivery lease not renewed'));
+    expect(notRenewed.length).toBeGreaterThan(0);
+    expect(h.logs.some((l) => l.msg?.startsWith('delivery lease lost'))).toBe(false);
+    const [row] = h.core.db.all<{ status: string; attempts: number }>(
+      sql`SELECT status, attempts FROM agent_memory_events WHERE conversation_id = 'conv_busy_lease'`,
+    );
+    expect(row).toEqual({ status: 'delivered', attempts: 1 });
+    await rm(dir, { recursive: true, force: true });
   });
 });
