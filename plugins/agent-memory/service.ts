@@ -106,16 +106,22 @@ export function createAgentMemoryService(deps: AgentMemoryDeps) {
 
   /**
    * The caller's summary and next greeting from every committed conversation, in our table, and
-   * (`toBackend`, after a delivery) in the memory backend. Also run at commit when the delivery did
-   * not finish inline, so a backend that is down does not keep a returning caller on an old greeting.
+   * (`toBackend`, after a delivery) in the memory backend, with the optional LLM. Also run at commit
+   * when the delivery did not finish inline (template only, our table only), so a backend that is
+   * down does not keep a returning caller on an old greeting.
    */
   async function updateCaller(row: EventMeta, envelope: Envelope, toBackend = true): Promise<void> {
     const history = events.recentTranscriptions(row.user_id, row.agent_id, HISTORY).map(historyFacts);
+    // A newer conversation of the caller is committed: its own update covers this one (its history
+    // holds it), and writing after it would put an older call's greeting back (deliveries after an
+    // outage finish in any order).
+    if (history[0] && history[0].conversationId !== row.conversation_id) return;
     const total = events.countConversations(row.user_id, row.agent_id);
     const templates = { withTopic: config.greetingTemplate, withoutTopic: config.greetingTemplateNoTopic };
     const result = summarize(history, templates, total);
     const llm = config.greetingLlm;
-    if (llm.url) {
+    // At commit (not yet delivered) the template does: the LLM runs once, after the delivery.
+    if (llm.url && toBackend) {
       const written = await llmSummary(
         { url: llm.url, model: llm.model, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs, fetch: deps.fetch },
         { transcript: transcriptText(turnsOf(envelope.data)), previous: result },

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { type Harness, harness } from './harness.ts';
+import { type Harness, harness, openMemoryFake } from './harness.ts';
 import { transcription } from './payloads.ts';
 
 /** A loopback OpenAI-compatible endpoint: answers /v1/chat/completions, or fails when told to. */
@@ -38,9 +38,11 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+const om = openMemoryFake();
 let h: Harness;
 afterEach(async () => {
   fail = false;
+  om.fake.faults.clear();
   await h?.close();
 });
 
@@ -78,5 +80,40 @@ describe('greeting from an OpenAI-compatible endpoint (at post-call time only)',
       'Welcome back, Ann! Last time we talked about billing question. How can I help you today?',
     );
     expect(h.logs.some((l) => l.level === 'warn' && l.msg.includes('greeting LLM failed'))).toBe(true);
+  });
+
+  it('asks the LLM once, for the newest call, when calls queued during an outage are delivered', async () => {
+    h = await harness({
+      config: {
+        memory: om.memoryConfig(),
+        agentMemory: { greetingLlm: { url }, delivery: { baseDelayMs: 1, maxDelayMs: 1, jitter: 0 } },
+      },
+    });
+    om.fake.faults.always({
+      kind: 'status',
+      status: 503,
+      match: (m, p) => m === 'POST' && p === '/memory/add',
+    });
+    const before = seen.length;
+    for (const [id, at, said] of [
+      ['conv_old', 1767225600, 'The old kettle is broken.'],
+      ['conv_new', 1767312000, 'The new espresso machine leaks.'],
+    ] as const) {
+      const body = transcription({ conversationId: id, name: 'Ann', eventTimestamp: at, userSays: [said] });
+      expect((await (await h.postCall(body)).json()).status).toBe('queued');
+    }
+    await h.service.settled();
+    expect(seen.length).toBe(before); // at commit: the template, no LLM
+    expect(stored(h)!.greeting).toContain('Welcome back, Ann!');
+
+    om.fake.faults.clear();
+    await h.service.worker.drain();
+    await h.service.settled();
+    const asked = seen.slice(before);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.body.messages[1].content).toContain('The new espresso machine leaks.');
+    expect(stored(h)!.greeting).toBe(
+      'Hi Ann, good to hear from you again. did the technician fix the espresso machine?',
+    );
   });
 });
