@@ -33,13 +33,17 @@ async function start(dbPath: string) {
   return h;
 }
 
+/** Two instances on one database file, as WORKERS=2 runs them. */
+async function twoProcesses(): Promise<[Harness, Harness]> {
+  const dir = await tempDir();
+  dirs.push(dir);
+  const dbPath = join(dir, 'shared.db');
+  return [await start(dbPath), await start(dbPath)];
+}
+
 describe('erasure across processes sharing the database', () => {
   it("waits for another process's delivery of the caller, then erases what it stored", async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const dbPath = join(dir, 'shared.db');
-    const a = await start(dbPath);
-    const b = await start(dbPath);
+    const [a, b] = await twoProcesses();
     om.fake.faults.always({ kind: 'delay', ms: 400, match: (m, p) => m === 'POST' && p === '/memory/add' });
     const body = transcription({
       conversationId: 'conv_erase_shared',
@@ -64,11 +68,7 @@ describe('erasure across processes sharing the database', () => {
   });
 
   it('erases a call that another process committed while the backend was being emptied', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const dbPath = join(dir, 'shared.db');
-    const a = await start(dbPath);
-    const b = await start(dbPath);
+    const [a, b] = await twoProcesses();
     await a.postCall(transcription({ conversationId: 'conv_before', callerId: CALLER }));
     await a.service.settled();
     om.fake.faults.always({ kind: 'delay', ms: 300, match: (m) => m === 'DELETE' });
