@@ -48,7 +48,14 @@ export function createAudioPairing(cache: CacheService, options: AudioPairingOpt
     store.set(`audio:${conversationId}`, await seal(audio), ttl);
   const takeHeld = async (conversationId: string) => {
     const held = await store.take(`audio:${conversationId}`);
-    return held ? unseal(held) : null;
+    if (!held) return null;
+    try {
+      return await unseal(held);
+    } catch (error) {
+      // Not ours to open (another instance's key): back into the cache for one that can.
+      await store.set(`audio:${conversationId}`, held, ttl);
+      throw error;
+    }
   };
 
   async function saveOrRestore(conversationId: string, audio: Uint8Array): Promise<void> {

@@ -85,6 +85,31 @@ function orderTests(label: string, setup: Setup) {
       for (const s of saved) expect(sameBytes(s.audio, bytes(64, Number(s.id.slice(5))))).toBe(true);
     });
 
+    it('audio it cannot unseal goes back to the cache for an instance that can', async () => {
+      const { a, b } = await setup();
+      const saved: Saved[] = [];
+      const sealer = createAudioPairing(a, {
+        seal: async (audio) => new Uint8Array([...audio].map((x) => x ^ 1)),
+        unseal: async (held) => new Uint8Array([...held].map((x) => x ^ 1)),
+        async save(id, audio) {
+          saved.push({ id, audio, by: 'a' });
+        },
+      });
+      const wrongKey = createAudioPairing(b, {
+        unseal: async () => {
+          throw new Error('wrong key');
+        },
+        async save(id, audio) {
+          saved.push({ id, audio, by: 'b' });
+        },
+      });
+      await sealer.onAudio('conv-key', bytes(300));
+      await expect(wrongKey.onTranscription('conv-key')).rejects.toThrow('wrong key');
+      expect(await sealer.onTranscription('conv-key')).toBe('saved');
+      expect(saved.map((s) => s.by)).toEqual(['a']);
+      expect(sameBytes(saved[0]!.audio, bytes(300))).toBe(true);
+    });
+
     it('a failed save puts the audio back, so a retried transcription saves it', async () => {
       const { a, b } = await setup();
       const saved: Saved[] = [];
