@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sign } from '../plugins/hmac-auth/verify.ts';
+import { onJsonLines } from '../test/helpers/process.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const secret = 'smoke-webhook-secret';
@@ -44,17 +45,9 @@ const child = spawn('deno', ['task', 'start'], {
   detached: true,
 });
 const started = new Set<number>();
-let buffered = '';
-child.stdout!.on('data', (chunk) => {
-  buffered += String(chunk);
-  const lines = buffered.split('\n');
-  buffered = lines.pop() ?? '';
-  for (const line of lines) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line);
-    if (entry.msg === 'elaoms started') started.add(entry.pid);
-    if (entry.level === 'error' || entry.level === 'fatal') console.error(line);
-  }
+onJsonLines(child, (entry) => {
+  if (entry.msg === 'elaoms started') started.add(entry.pid);
+  if (entry.level === 'error' || entry.level === 'fatal') console.error(JSON.stringify(entry));
 });
 
 function fail(message: string): never {

@@ -22,8 +22,8 @@ export function runnerArgs(script: string): string[] {
   return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined' ? ['run', '-A', script] : [script];
 }
 
-/** Pushes every JSON line the child writes to stdout onto `lines` (banner lines and partial writes skipped). */
-export function collectJsonLines(child: ChildProcess, lines: Array<Record<string, any>>): void {
+/** Calls `onLine` with every JSON line the child writes to stdout (banner lines and partial writes skipped). */
+export function onJsonLines(child: ChildProcess, onLine: (line: Record<string, any>) => void): void {
   let buffer = '';
   child.stdout!.on('data', (chunk) => {
     buffer += String(chunk);
@@ -31,13 +31,20 @@ export function collectJsonLines(child: ChildProcess, lines: Array<Record<string
     buffer = parts.pop() ?? '';
     for (const part of parts) {
       if (!part.startsWith('{')) continue;
+      let line: Record<string, any>;
       try {
-        lines.push(JSON.parse(part));
+        line = JSON.parse(part);
       } catch {
-        // a partial write
+        continue; // a partial write
       }
+      onLine(line);
     }
   });
+}
+
+/** Pushes every JSON line the child writes to stdout onto `lines`. */
+export function collectJsonLines(child: ChildProcess, lines: Array<Record<string, any>>): void {
+  onJsonLines(child, (line) => lines.push(line));
 }
 
 /** A script started by `startScript`: its URL (from the ready line) and all it printed so far. */
