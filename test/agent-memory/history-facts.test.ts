@@ -49,6 +49,18 @@ function expected(h: Harness) {
   );
 }
 
+/** The caller row is what the template makes of the six calls; returns that expectation. */
+function expectCallerOfSixCalls(h: Harness) {
+  const want = expected(h);
+  expect(caller(h)).toEqual({
+    summary: want.summary,
+    greeting: want.greeting,
+    name: 'Maria Lopez',
+    conversations: 6,
+  });
+  return want;
+}
+
 function caller(h: Harness) {
   return h.core.db.all<{ summary: string; greeting: string; name: string | null; conversations: number }>(
     sql`SELECT summary, greeting, name, conversations FROM agent_memory_callers WHERE user_id = ${CALLER}`,
@@ -82,13 +94,7 @@ describe("a caller's summary from the facts stored with each conversation", () =
       topic: 'refund request',
       summary: 'Call 1: the caller asked about item 7 and was helped.',
     });
-    const want = expected(h);
-    expect(caller(h)).toEqual({
-      summary: want.summary,
-      greeting: want.greeting,
-      name: 'Maria Lopez',
-      conversations: 6,
-    });
+    const want = expectCallerOfSixCalls(h);
     expect(want.greeting).toContain('Maria Lopez');
     expect(want.greeting).toContain('invoice copy');
   });
@@ -101,13 +107,7 @@ describe("a caller's summary from the facts stored with each conversation", () =
     h.core.db.run(sql`UPDATE agent_memory_events SET facts_json = NULL`);
 
     await post(h, bodies[5]);
-    const want = expected(h);
-    expect(caller(h)).toEqual({
-      summary: want.summary,
-      greeting: want.greeting,
-      name: 'Maria Lopez',
-      conversations: 6,
-    });
+    expectCallerOfSixCalls(h);
     // Parsed once: the older rows now carry the same facts a fresh insert stores.
     expect(facts(h).slice(0, 5)).toEqual(stored);
   });
