@@ -41,19 +41,22 @@ async function ciRun(name: string, stubs: Record<string, string>) {
   return { code: result.status, out: result.stdout, last: lines[lines.length - 1] };
 }
 
+/** CI stopped before the tests: it says why, still prints the count line, and exits 1. */
+function expectEarlyFailure(run: { out: string; last: string; code: number | null }, why: string): void {
+  expect(run.out).toContain(why);
+  expect(run.last).toBe('0 passed, 1 failed');
+  expect(run.code).toBe(1);
+}
+
 describe('.ci/run when setup fails', () => {
   it('installing bun fails', async () => {
     const run = await ciRun('no-bun', { npm: 'exit 1' });
-    expect(run.out).toContain('installing bun failed');
-    expect(run.last).toBe('0 passed, 1 failed');
-    expect(run.code).toBe(1);
+    expectEarlyFailure(run, 'installing bun failed');
   });
 
   it('installing deno fails', async () => {
     const run = await ciRun('no-deno', { npm: 'exit 1', bun: 'echo 1.4.5' });
-    expect(run.out).toContain('installing deno failed');
-    expect(run.last).toBe('0 passed, 1 failed');
-    expect(run.code).toBe(1);
+    expectEarlyFailure(run, 'installing deno failed');
   });
 
   it('bun install --frozen-lockfile fails', async () => {
@@ -61,9 +64,7 @@ describe('.ci/run when setup fails', () => {
       bun: '[ "$1" = --version ] && echo 1.4.5 && exit 0; echo "lockfile had changes"; exit 1',
       deno: 'echo "deno 2.9.6 (stable)"',
     });
-    expect(run.out).toContain('bun install --frozen-lockfile failed');
-    expect(run.last).toBe('0 passed, 1 failed');
-    expect(run.code).toBe(1);
+    expectEarlyFailure(run, 'bun install --frozen-lockfile failed');
   });
 
   it('Redis does not answer', async () => {
@@ -73,8 +74,6 @@ describe('.ci/run when setup fails', () => {
       'redis-cli': 'exit 1',
       'redis-server': 'exit 1',
     });
-    expect(run.out).toContain('Redis does not answer');
-    expect(run.last).toBe('0 passed, 1 failed');
-    expect(run.code).toBe(1);
+    expectEarlyFailure(run, 'Redis does not answer');
   });
 });
