@@ -1,6 +1,6 @@
 /** OpenAPI examples of the knowledge-base routes. */
 import type { TSchema } from '@sinclair/typebox';
-import { detail, jsonResponses } from '../../src/http/openapi.ts';
+import { detail, jsonResponses, plain } from '../../src/http/openapi.ts';
 
 export const DOCUMENT_EXAMPLE = {
   id: 'b3c1d2e4-5f60-4a7b-8c9d-0e1f2a3b4c5d',
@@ -37,11 +37,11 @@ export const createDocs = (schemas: { json: TSchema; form: TSchema }) => ({
     required: true,
     content: {
       'application/json': {
-        schema: JSON.parse(JSON.stringify(schemas.json)),
+        schema: plain(schemas.json),
         example: { name: 'Opening hours', text: 'We are open Monday to Saturday, 9:00 to 22:00.' },
       },
       'multipart/form-data': {
-        schema: JSON.parse(JSON.stringify(schemas.form)),
+        schema: plain(schemas.form),
         example: { name: 'Menu', file: '(a PDF, TXT, DOCX, HTML or EPUB file)' },
       },
     },

@@ -7,7 +7,8 @@ import type { TSchema } from '@sinclair/typebox';
 
 type Json = Record<string, unknown> | unknown[];
 
-function plain(schema: TSchema | Json): Json {
+/** A TypeBox schema as plain JSON for the OpenAPI document (its symbols dropped). */
+export function plain(schema: TSchema | Json): Json {
   return JSON.parse(JSON.stringify(schema));
 }
 
