@@ -9,8 +9,8 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces } from './chunks.ts';
-import { callerTerms, queryTokens, termsMatch } from './fts-query.ts';
-import { bm25Scores, indexTerms } from './rank.ts';
+import { callerTerms, matchOf, queryTerms } from './fts-query.ts';
+import { bm25Scores } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
 
@@ -194,13 +194,14 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async search(scope: Scope, query: string, opts?: { limit?: number }) {
       const limit = clampLimit(opts?.limit, limitDefault, limitMax);
-      const match = termsMatch(scope.userId, query);
+      const terms = queryTerms(query);
+      const match = matchOf(scope.userId, terms);
       if (!match) return [];
       const total = (countStatement.get(scope.userId) as { n: number }).n;
       const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
       const hits = candidates.all(match, scope.userId) as unknown as Hit[];
       if (hits.length === 0) return [];
-      const relevance = bm25Scores(indexTerms(queryTokens(query).join(' ')), hits, total);
+      const relevance = bm25Scores(terms, hits, total);
       return hits
         .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
         .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)

@@ -52,7 +52,16 @@ export function callerTerms(userId: string, text: string): string {
 
 /** The MATCH expression for `memory_terms`: any of the query's words of this caller, or null. */
 export function termsMatch(userId: string, text: string): string | null {
-  const terms = [...new Set(indexTerms(queryTokens(text).join(' ')))];
+  return matchOf(userId, queryTerms(text));
+}
+
+/** The distinct index terms of a query: what it matches, and what ranking counts. */
+export function queryTerms(text: string): string[] {
+  return [...new Set(indexTerms(queryTokens(text).join(' ')))];
+}
+
+/** {@link termsMatch} of terms already made by {@link queryTerms}. */
+export function matchOf(userId: string, terms: readonly string[]): string | null {
   if (terms.length === 0) return null;
   const key = callerKey(userId);
   return terms.map((term) => `"${key}${term}"`).join(' OR ');
