@@ -177,6 +177,12 @@ export const queries = preparedQueries((db) => {
       .from(events)
       .where(eq(events.dedupKey, p('dedup_key')))
       .prepare(),
+    /** Erasure: the caller's rows a delivery could take, held for the erasure (no attempt counted). */
+    holdForErasure: db
+      .update(events)
+      .set({ status: 'delivering', leaseOwner: p('owner'), leaseExpiresAt: p('expires') })
+      .where(and(eq(events.userId, p('user_id')), or(eq(events.status, 'pending'), expired)))
+      .prepare(),
     claimOne: claim()
       .where(and(eq(events.id, p('id')), or(eq(events.status, 'pending'), expired)))
       .returning(META)

@@ -219,11 +219,7 @@ export class EventStore {
    */
   holdForErasure(userId: string, owner: string, nowMs: number, leaseMs: number, mine: string): number {
     return transaction(this.db, () => {
-      this.db.run(sql`
-        UPDATE agent_memory_events
-        SET status = 'delivering', lease_owner = ${owner}, lease_expires_at = ${nowMs + leaseMs}
-        WHERE user_id = ${userId}
-          AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at <= ${nowMs}))`);
+      queries(this.db).holdForErasure.run({ user_id: userId, owner, expires: nowMs + leaseMs, now: nowMs });
       const [row] = this.db.all<{ n: number }>(sql`
         SELECT count(*) AS n FROM agent_memory_events
         WHERE user_id = ${userId} AND lease_owner NOT IN (${owner}, ${mine}) AND lease_expires_at > ${nowMs}`);
