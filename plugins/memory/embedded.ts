@@ -9,10 +9,13 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces } from './chunks.ts';
-import { callerTerms, matchOf, queryTerms } from './fts-query.ts';
-import { bm25Scores } from './rank.ts';
+import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
+import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
+import { countUncounted, indexUnindexed, mergeIndex } from './upkeep.ts';
+
+export { mergeIndex } from './upkeep.ts';
 
 export interface EmbeddedOptions {
   db: Db;
@@ -41,6 +44,15 @@ const DAY_MS = 86_400_000;
  * A caller with more matching memories than this is ranked among the newest ones only.
  */
 export const SEARCH_CANDIDATES = 500;
+
+/** A match as ranking reads it: its stored counts, or its text when it has none yet. */
+interface Candidate {
+  id: number;
+  createdAt: number;
+  termCounts: string | null;
+  wordCount: number | null;
+  text: string | null;
+}
 
 interface Hit {
   id: number;
@@ -88,22 +100,29 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   const client = db.$client;
   // ORDER BY rowid DESC is the index's own order, so FTS5 stops after the newest SEARCH_CANDIDATES
   // matches; it walks the doclists backwards, slower, so a caller with fewer rows than that skips it.
-  const candidatesSql = `SELECT m.id AS id, m.text AS text, m.kind AS kind, m.conversation_id AS conversationId,
-            m.agent_id AS agentId, m.metadata_json AS metadataJson, m.created_at AS createdAt
+  // Ranking reads the stored counts; the text only of a row not counted yet.
+  const candidatesSql = `SELECT m.id AS id, m.created_at AS createdAt, m.term_counts AS termCounts,
+            m.word_count AS wordCount, CASE WHEN m.term_counts IS NULL THEN m.text END AS text
        FROM memory_terms JOIN memory_items m ON m.id = memory_terms.rowid
       WHERE memory_terms MATCH ? AND m.user_id = ?`;
   const allMatches = client.prepare(candidatesSql);
   const newestMatches = client.prepare(
     `${candidatesSql} ORDER BY memory_terms.rowid DESC LIMIT ${SEARCH_CANDIDATES}`,
   );
+  const hitStatement = client.prepare(
+    `SELECT id, text, kind, conversation_id AS conversationId, agent_id AS agentId,
+            metadata_json AS metadataJson, created_at AS createdAt
+       FROM memory_items WHERE id = ?`,
+  );
   const countStatement = client.prepare('SELECT count(*) AS n FROM memory_items WHERE user_id = ?');
   const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
 
-  /** Writes rows into `memory_terms`; inside the transaction that inserted them. */
+  /** Writes rows into `memory_terms` (inside the transaction that inserted them). */
   function indexRows(rows: readonly { id: number; userId: string; text: string }[]) {
     for (const row of rows) insertTerms.run(row.id, callerTerms(row.userId, row.text));
   }
   if (indexUnindexed(db, indexRows) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
+  countUncounted(db);
   const merging = setInterval(() => {
     try {
       mergeIndex(db, MERGE_STEPS_PER_ROUND);
@@ -165,25 +184,35 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     async storeConversation(scope: Scope, conversation: ConversationRecord) {
       const createdAt = endedAtMs(conversation.endedAt, clock.now());
       const metadataJson = JSON.stringify(conversation.metadata ?? {});
-      const rows = conversationPieces(conversation, chunkChars).map((piece) => ({
-        userId: scope.userId,
-        agentId: scope.agentId ?? null,
-        conversationId: conversation.conversationId,
-        kind: piece.kind,
-        seq: piece.seq,
-        text: piece.text,
-        metadataJson,
-        createdAt,
-      }));
+      // By text: RETURNING gives the inserted rows only, and equal texts have equal counts.
+      const stats = new Map<string, TermStats>();
+      const rows = conversationPieces(conversation, chunkChars).map((piece) => {
+        const counted = stats.get(piece.text) ?? termStats(piece.text);
+        stats.set(piece.text, counted);
+        return {
+          userId: scope.userId,
+          agentId: scope.agentId ?? null,
+          conversationId: conversation.conversationId,
+          kind: piece.kind,
+          seq: piece.seq,
+          text: piece.text,
+          metadataJson,
+          createdAt,
+          termCounts: counted.counts,
+          wordCount: counted.words,
+        };
+      });
       if (rows.length === 0) return { ids: [] };
       const ids = transaction(db, () => {
         const inserted = db
           .insert(memoryItems)
           .values(rows)
           .onConflictDoNothing()
-          .returning({ id: memoryItems.id, userId: memoryItems.userId, text: memoryItems.text })
+          .returning({ id: memoryItems.id, text: memoryItems.text })
           .all();
-        indexRows(inserted);
+        for (const row of inserted) {
+          insertTerms.run(row.id, keyedTerms(scope.userId, (stats.get(row.text) as TermStats).terms));
+        }
         return conversationIdsQuery.all({
           userId: scope.userId,
           conversationId: conversation.conversationId,
@@ -199,14 +228,20 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       if (!match) return [];
       const total = (countStatement.get(scope.userId) as { n: number }).n;
       const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
-      const hits = candidates.all(match, scope.userId) as unknown as Hit[];
-      if (hits.length === 0) return [];
-      const relevance = bm25Scores(terms, hits, total);
-      return hits
+      const found = candidates.all(match, scope.userId) as unknown as Candidate[];
+      if (found.length === 0) return [];
+      const relevance = bm25Scores(terms, found, total);
+      const best = found
         .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
         .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
-        .slice(0, limit)
-        .map(({ hit, score }) => toItem(hit, score));
+        .slice(0, limit);
+      const items: MemoryItem[] = [];
+      for (const { hit, score } of best) {
+        // Erased since the match (another process): left out.
+        const row = hitStatement.get(hit.id) as Hit | undefined;
+        if (row) items.push(toItem(row, score));
+      }
+      return items;
     },
 
     async listRecent(scope: Scope, opts?: { limit?: number }) {
@@ -256,70 +291,6 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     },
   };
   return backend;
-}
-
-/** Rows indexed per transaction while catching up, so writers of other processes are not held long. */
-const INDEX_BATCH = 2000;
-
-/**
- * Indexes every row `memory_terms` does not hold yet: after the migration that created it (the rows
- * of the old index), and rows inserted by hand. `memory_terms_state.indexed_through` says up to which
- * id that is done, so a start without new rows costs one query; each batch commits its progress.
- */
-function indexUnindexed(
-  db: Db,
-  indexRows: (rows: { id: number; userId: string; text: string }[]) => void,
-): number {
-  const client = db.$client;
-  const through = () =>
-    (
-      client.prepare('SELECT indexed_through AS n FROM memory_terms_state WHERE id = 1').get() as {
-        n: number;
-      }
-    ).n;
-  const top = (client.prepare('SELECT coalesce(max(id), 0) AS n FROM memory_items').get() as { n: number }).n;
-  const pending = client.prepare(
-    `SELECT id, user_id AS userId, text FROM memory_items m
-      WHERE id > ? AND id <= ? AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
-  );
-  const advance = client.prepare('UPDATE memory_terms_state SET indexed_through = ? WHERE id = 1');
-  let indexed = 0;
-  while (through() < top) {
-    transaction(db, () => {
-      const from = through();
-      const to = Math.min(top, from + INDEX_BATCH);
-      const rows = pending.all(from, to) as unknown as { id: number; userId: string; text: string }[];
-      indexRows(rows);
-      advance.run(to);
-      indexed += rows.length;
-    });
-  }
-  return indexed;
-}
-
-/** Pages one merge step may write (about 2 MB); each step is its own short write transaction. */
-const MERGE_PAGES = 500;
-
-/**
- * Merges the index's segments: every transaction that stores rows adds one, and every term of a
- * query probes each of them (a search on an unmerged index of 2,000 conversations took 40 µs of
- * FTS5 instead of 11). Runs merge steps until one finds nothing to merge or `maxSteps` ran; returns
- * the steps that merged something. FTS5 tells a no-op by `total_changes()` moving by less than 2.
- */
-export function mergeIndex(db: Db, maxSteps = 50): number {
-  const client = db.$client;
-  const changes = client.prepare('SELECT total_changes() AS n');
-  const merge = client.prepare(
-    `INSERT INTO memory_terms (memory_terms, rank) VALUES ('merge', ${MERGE_PAGES})`,
-  );
-  let merged = 0;
-  while (merged < maxSteps) {
-    const before = (changes.get() as { n: number }).n;
-    merge.run();
-    if ((changes.get() as { n: number }).n - before < 2) break;
-    merged++;
-  }
-  return merged;
 }
 
 /**

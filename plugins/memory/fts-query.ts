@@ -42,9 +42,14 @@ let lastKey: { userId: string; key: string } | undefined;
 
 /** The caller's indexed terms of `text`: each distinct folded, stemmed word behind the caller's key. */
 export function callerTerms(userId: string, text: string): string {
-  const key = callerKey(userId);
   const terms = new Set<string>();
   for (const word of new Set(foldedWords(text))) terms.add(cachedStem(word));
+  return keyedTerms(userId, terms);
+}
+
+/** Distinct terms (from `termStats` or {@link callerTerms}) behind the caller's key, as indexed. */
+export function keyedTerms(userId: string, terms: Iterable<string>): string {
+  const key = callerKey(userId);
   let out = '';
   for (const term of terms) out += out ? ` ${key}${term}` : key + term;
   return out;

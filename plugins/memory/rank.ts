@@ -4,7 +4,7 @@
  * a search grew with the total number of memories. Here the statistics come from the caller's rows:
  * term frequency per row, document frequency among the caller's matching rows, and their average
  * length. The same `indexTerms` makes the caller index's terms (`callerTerms`), the query's terms and
- * the words counted here, so what is counted is what matched. It folds and stems like SQLite's
+ * the words counted here (stored with each row by `termStats`), so what is counted is what matched. It folds and stems like SQLite's
  * `porter unicode61 remove_diacritics 2` tokenizer, which the first index used.
  */
 import { porterStem } from './porter.ts';
@@ -50,9 +50,53 @@ export function indexTerms(text: string): string[] {
   return words;
 }
 
-/** A candidate to score: its text and anything the caller wants back. */
+/**
+ * What ranking needs of a text, counted once when it is stored: its distinct terms (the caller
+ * index's), each with its count as ` term:count` (terms hold only letters and digits, so a term is
+ * found by `indexOf(' term:')`), and its number of words.
+ */
+export interface TermStats {
+  terms: string[];
+  counts: string;
+  words: number;
+}
+
+export function termStats(text: string): TermStats {
+  const words = foldedWords(text);
+  const counted = new Map<string, number>();
+  for (const word of words) {
+    const stem = cachedStem(word);
+    counted.set(stem, (counted.get(stem) ?? 0) + 1);
+  }
+  let counts = '';
+  for (const [term, n] of counted) counts += ` ${term}:${n}`;
+  return { terms: [...counted.keys()], counts, words: words.length };
+}
+
+/** Most times one word counts in one text (term frequencies are kept in 16 bits). */
+const MAX_TF = 65_535;
+
+/** The count of ` term:` (a `needle`) in a {@link TermStats} `counts`, 0 when absent. */
+function countOf(counts: string, needle: string): number {
+  const at = counts.indexOf(needle);
+  if (at < 0) return 0;
+  let n = 0;
+  for (let i = at + needle.length; i < counts.length; i++) {
+    const digit = counts.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) break;
+    n = n * 10 + digit;
+  }
+  return Math.min(n, MAX_TF);
+}
+
+/**
+ * A candidate to score: its stored counts (`termCounts`, `wordCount` from {@link termStats}) or,
+ * for a row not counted yet, its text.
+ */
 export interface Scorable {
-  text: string;
+  termCounts?: string | null;
+  wordCount?: number | null;
+  text?: string | null;
 }
 
 /**
@@ -62,26 +106,32 @@ export interface Scorable {
 export function bm25Scores(queryTerms: string[], docs: readonly Scorable[], totalDocs: number): number[] {
   const terms = [...new Set(queryTerms)];
   if (terms.length === 0 || docs.length === 0) return docs.map(() => 0);
+  const needles = terms.map((term) => ` ${term}:`);
   const termIndex = new Map(terms.map((term, i) => [term, i]));
-  // Each distinct word of these documents is stemmed and looked up once: -1 when it is no query term.
+  // Of texts not counted yet: each distinct word is stemmed and looked up once, -1 for no query term.
   const wordTerm = new Map<string, number>();
   const counts: Uint16Array[] = [];
   const lengths: number[] = [];
   const docFreq = new Array<number>(terms.length).fill(0);
   for (const doc of docs) {
     const tf = new Uint16Array(terms.length);
-    const words = foldedWords(doc.text);
-    for (const word of words) {
-      let i = wordTerm.get(word);
-      if (i === undefined) {
-        i = termIndex.get(cachedStem(word)) ?? -1;
-        wordTerm.set(word, i);
+    if (doc.termCounts != null && doc.wordCount != null) {
+      for (let i = 0; i < needles.length; i++) tf[i] = countOf(doc.termCounts, needles[i] as string);
+      lengths.push(doc.wordCount);
+    } else {
+      const words = foldedWords(doc.text ?? '');
+      for (const word of words) {
+        let i = wordTerm.get(word);
+        if (i === undefined) {
+          i = termIndex.get(cachedStem(word)) ?? -1;
+          wordTerm.set(word, i);
+        }
+        if (i >= 0 && tf[i]! < MAX_TF) tf[i]!++;
       }
-      if (i >= 0 && tf[i]! < 65_535) tf[i]!++;
+      lengths.push(words.length);
     }
     for (let i = 0; i < tf.length; i++) if (tf[i]! > 0) docFreq[i]!++;
     counts.push(tf);
-    lengths.push(words.length);
   }
   const n = Math.max(totalDocs, docs.length);
   const idf = docFreq.map((df) => Math.log(1 + (n - df + 0.5) / (df + 0.5)));

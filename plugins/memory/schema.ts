@@ -3,6 +3,7 @@
  * conversation), `memory_user_summaries` the one summary per caller that call start reads. The FTS5
  * index over `memory_items.text` and its triggers are a hand-written migration (drizzle-kit --custom).
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const memoryItems = sqliteTable(
@@ -22,10 +23,20 @@ export const memoryItems = sqliteTable(
     metadataJson: text('metadata_json').notNull().default('{}'),
     /** Milliseconds since the epoch: when the conversation ended. */
     createdAt: integer('created_at').notNull(),
+    /**
+     * What search ranking counts, so it need not cut the text into words again: each distinct
+     * folded, stemmed word with its count, as ` word:count` (`termStats` in rank.ts). Null until the
+     * backend counted the row (rows of an older database, rows inserted by hand).
+     */
+    termCounts: text('term_counts'),
+    /** How many words the text has (BM25's document length); null with `termCounts`. */
+    wordCount: integer('word_count'),
   },
   (t) => [
     uniqueIndex('memory_items_conversation_uq').on(t.userId, t.conversationId, t.kind, t.seq),
     index('memory_items_user_recent_idx').on(t.userId, t.createdAt),
+    /** The rows still to count: empty once the backend has caught up, so it costs nothing after. */
+    index('memory_items_uncounted_idx').on(t.id).where(sql`${t.termCounts} IS NULL`),
   ],
 );
 

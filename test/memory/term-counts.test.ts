@@ -1,0 +1,167 @@
+/**
+ * Search ranking reads each row's stored term counts (`term_counts`, `word_count`) instead of cutting
+ * its text into words again. The backend writes them with every row it stores, catches up rows
+ * without them when it is created (an older database, rows inserted by hand), and ranks a row not
+ * counted yet from its text with the same score.
+ */
+import { describe, expect, it } from 'bun:test';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
+import { queryTerms } from '../../plugins/memory/fts-query.ts';
+import { bm25Scores, termStats } from '../../plugins/memory/rank.ts';
+import { manualClock } from '../../src/clock.ts';
+import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
+import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
+
+const TABLE = '__elaoms_migrations_memory';
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+const INSERT =
+  'INSERT INTO memory_items (user_id, conversation_id, kind, seq, text, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+
+interface CountRow {
+  text: string;
+  termCounts: string | null;
+  wordCount: number | null;
+}
+
+function countRows(db: Db): CountRow[] {
+  return db.$client
+    .prepare('SELECT text, term_counts AS termCounts, word_count AS wordCount FROM memory_items ORDER BY id')
+    .all() as unknown as CountRow[];
+}
+
+function uncounted(db: Db): number {
+  return (
+    db.$client.prepare('SELECT count(*) AS n FROM memory_items WHERE term_counts IS NULL').get() as {
+      n: number;
+    }
+  ).n;
+}
+
+describe('stored term counts', () => {
+  it('counts each distinct folded, stemmed word of a text, and its words', () => {
+    expect(termStats('Parrots, parrot and PARROTING! Café 42')).toEqual({
+      terms: ['parrot', 'and', 'cafe', '42'],
+      counts: ' parrot:3 and:1 cafe:1 42:1',
+      words: 6,
+    });
+    expect(termStats('…')).toEqual({ terms: [], counts: '', words: 0 });
+  });
+
+  it('are written with every row the backend stores', async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    await backend.storeConversation(
+      { userId: '+1' },
+      conversation('c1', 'My dog Rex needs his vaccination, Rex hates vaccinations', {
+        summary: 'Rex the dog needs a vaccination',
+        facts: ['Rex is a dog'],
+      }),
+    );
+    const rows = countRows(db);
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) {
+      const stats = termStats(row.text);
+      expect(row).toEqual({ text: row.text, termCounts: stats.counts, wordCount: stats.words });
+    }
+    expect(rows.some((row) => row.termCounts?.includes(' vaccin:2'))).toBe(true);
+    closeDatabase(db);
+  });
+
+  it('ranks a row not counted yet from its text, with the same scores and order', async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    const said = [
+      'The vet said Biscuit is fine, Biscuit sees the vet again in May',
+      'I walked to the park and saw the vet sign',
+      'Biscuit needs new food, the vet recommended a brand',
+      'Nothing about that today',
+    ];
+    for (const [i, text] of said.entries()) {
+      await backend.storeConversation(
+        { userId: '+1' },
+        conversation(`c${i}`, text, { endedAt: new Date(NOW - i * 86_400_000).toISOString() }),
+      );
+    }
+    const counted = await backend.search({ userId: '+1' }, 'When does Biscuit see the vet?', { limit: 10 });
+    expect(counted.length).toBeGreaterThanOrEqual(3);
+
+    db.$client.exec(
+      "UPDATE memory_items SET term_counts = NULL, word_count = NULL WHERE conversation_id IN ('c0', 'c2')",
+    );
+    expect(uncounted(db)).toBeGreaterThan(0);
+    const fromText = await backend.search({ userId: '+1' }, 'When does Biscuit see the vet?', { limit: 10 });
+    expect(fromText).toEqual(counted);
+    closeDatabase(db);
+  });
+
+  it('scores a document the same from its counts as from its text', () => {
+    const texts = [
+      'Running runs RUN ran; the runner ran',
+      'Ünïcode café naïve résumé cafe',
+      'booking booked bookings book 2026 2026',
+      '',
+    ];
+    const query = queryTerms('run cafe booking 2026 naive');
+    const fromText = bm25Scores(
+      query,
+      texts.map((text) => ({ text })),
+      10,
+    );
+    const fromCounts = bm25Scores(
+      query,
+      texts.map((text) => {
+        const stats = termStats(text);
+        return { termCounts: stats.counts, wordCount: stats.words };
+      }),
+      10,
+    );
+    expect(fromCounts).toEqual(fromText);
+    expect(fromText.filter((score) => score > 0)).toHaveLength(3);
+  });
+
+  it('catches up the rows of a database made before the counts when the backend is created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'elaoms-counts-'));
+    const before = join(dir, 'before');
+    const folders = readdirSync(MEMORY_MIGRATIONS).sort();
+    const countsAt = folders.findIndex((folder) => folder.endsWith('_term_counts'));
+    expect(countsAt).toBeGreaterThan(0);
+    for (const folder of folders.slice(0, countsAt))
+      cpSync(join(MEMORY_MIGRATIONS, folder), join(before, folder), { recursive: true });
+    const path = join(dir, 'old.db');
+    const old = openDatabase({ path });
+    applyMigrations(old, before, TABLE);
+    const insert = old.$client.prepare(INSERT);
+    for (let i = 0; i < 60; i++)
+      insert.run(`+1${i % 3}`, `c${i}`, 'transcript', 0, `parrot number ${i}`, NOW);
+    closeDatabase(old);
+
+    const db = openDatabase({ path });
+    applyMigrations(db, MEMORY_MIGRATIONS, TABLE);
+    expect(uncounted(db)).toBe(60);
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    expect(uncounted(db)).toBe(0);
+    for (const row of countRows(db)) expect(row.termCounts).toBe(termStats(row.text).counts);
+    const hits = await backend.search({ userId: '+11' }, 'parrots', { limit: 20 });
+    expect(hits).toHaveLength(20);
+
+    // Rows inserted by hand are counted at the next start.
+    db.$client
+      .prepare(
+        'INSERT INTO memory_items (user_id, conversation_id, kind, seq, text, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('+11', 'hand', 'fact', 0, 'A parrot called Polly', NOW);
+    expect(uncounted(db)).toBe(1);
+    await backend.close?.();
+    const restarted = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    expect(uncounted(db)).toBe(0);
+    expect((await restarted.search({ userId: '+11' }, 'polly')).map((hit) => hit.text)).toEqual([
+      'A parrot called Polly',
+    ]);
+    await restarted.close?.();
+    closeDatabase(db);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
