@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
-import { type Db, transaction } from '../../src/db/index.ts';
+import { type Db, readSnapshot, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces } from './chunks.ts';
 import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
@@ -226,22 +226,19 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       const terms = queryTerms(query);
       const match = matchOf(scope.userId, terms);
       if (!match) return [];
-      const total = (countStatement.get(scope.userId) as { n: number }).n;
-      const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
-      const found = candidates.all(match, scope.userId) as unknown as Candidate[];
-      if (found.length === 0) return [];
-      const relevance = bm25Scores(terms, found, total);
-      const best = found
-        .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
-        .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
-        .slice(0, limit);
-      const items: MemoryItem[] = [];
-      for (const { hit, score } of best) {
-        // Erased since the match (another process): left out.
-        const row = hitStatement.get(hit.id) as Hit | undefined;
-        if (row) items.push(toItem(row, score));
-      }
-      return items;
+      // One snapshot: the count, the matches and the rows returned agree, and take one read lock.
+      return readSnapshot(db, () => {
+        const total = (countStatement.get(scope.userId) as { n: number }).n;
+        const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
+        const found = candidates.all(match, scope.userId) as unknown as Candidate[];
+        if (found.length === 0) return [];
+        const relevance = bm25Scores(terms, found, total);
+        return found
+          .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
+          .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
+          .slice(0, limit)
+          .map(({ hit, score }) => toItem(hitStatement.get(hit.id) as unknown as Hit, score));
+      });
     },
 
     async listRecent(scope: Scope, opts?: { limit?: number }) {

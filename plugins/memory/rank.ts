@@ -63,13 +63,23 @@ export interface TermStats {
 
 export function termStats(text: string): TermStats {
   const words = foldedWords(text);
-  const counted = new Map<string, number>();
+  // Words first, each counted in a box (one map lookup for a repeat), then each distinct word
+  // stemmed once: most words of a text repeat.
+  const byWord = new Map<string, { n: number }>();
   for (const word of words) {
+    const seen = byWord.get(word);
+    if (seen) seen.n++;
+    else byWord.set(word, { n: 1 });
+  }
+  const counted = new Map<string, { n: number }>();
+  for (const [word, seen] of byWord) {
     const stem = cachedStem(word);
-    counted.set(stem, (counted.get(stem) ?? 0) + 1);
+    const same = counted.get(stem);
+    if (same) same.n += seen.n;
+    else counted.set(stem, { n: seen.n });
   }
   let counts = '';
-  for (const [term, n] of counted) counts += ` ${term}:${n}`;
+  for (const [term, seen] of counted) counts += ` ${term}:${seen.n}`;
   return { terms: [...counted.keys()], counts, words: words.length };
 }
 

@@ -128,6 +128,33 @@ export function transaction<T>(db: Db, work: () => T): T {
   }
 }
 
+const snapshotStatements = new WeakMap<
+  DatabaseSync,
+  { begin: ReturnType<DatabaseSync['prepare']>; commit: ReturnType<DatabaseSync['prepare']> }
+>();
+
+/**
+ * Runs the synchronous reads of `work` in one read transaction: one snapshot, and one round of
+ * WAL read locks instead of one per statement (a lone statement on a WAL database takes its locks
+ * and releases them: 5.6 µs against 0.4 µs inside a transaction, for a one-row lookup). Inside a
+ * transaction already, `work` just runs in it.
+ */
+export function readSnapshot<T>(db: Db, work: () => T): T {
+  const client = db.$client;
+  if (client.isTransaction) return work();
+  let statements = snapshotStatements.get(client);
+  if (!statements) {
+    statements = { begin: client.prepare('BEGIN'), commit: client.prepare('COMMIT') };
+    snapshotStatements.set(client, statements);
+  }
+  statements.begin.run();
+  try {
+    return work();
+  } finally {
+    if (client.isTransaction) statements.commit.run();
+  }
+}
+
 export function closeDatabase(db: Db): void {
   try {
     db.$client.close();

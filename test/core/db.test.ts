@@ -5,7 +5,13 @@ import { dirname, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../../src/app.ts';
 import { CORE_MIGRATIONS } from '../../src/core.ts';
-import { applyMigrations, closeDatabase, openDatabase, transaction } from '../../src/db/index.ts';
+import {
+  applyMigrations,
+  closeDatabase,
+  openDatabase,
+  readSnapshot,
+  transaction,
+} from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { leases } from '../../src/db/schema.ts';
 import { memoryDestination } from '../../src/log.ts';
@@ -108,6 +114,30 @@ describe('database', () => {
       }),
     ).toThrow('fail after insert');
     expect(db.select().from(leases).all()).toEqual([]);
+  });
+
+  it('reads one snapshot in readSnapshot, whatever another connection commits meanwhile', () => {
+    const db = freshDb();
+    const other = openDatabase({ path: db.$client.location()! });
+    const count = () => db.select().from(leases).all().length;
+    const seen = readSnapshot(db, () => {
+      const before = count();
+      other.insert(leases).values({ name: 'c', holder: 'h', expiresAt: 1 }).run();
+      return [before, count()];
+    });
+    expect(seen).toEqual([0, 0]);
+    expect(count()).toBe(1);
+    expect(db.$client.isTransaction).toBe(false);
+    // Inside a transaction it reads in that transaction; after a throw no transaction is left open.
+    expect(transaction(db, () => readSnapshot(db, count))).toBe(1);
+    expect(() =>
+      readSnapshot(db, () => {
+        count();
+        throw new Error('read failed');
+      }),
+    ).toThrow('read failed');
+    expect(db.$client.isTransaction).toBe(false);
+    closeDatabase(other);
   });
 
   it('refuses an async callback and rolls it back', () => {
