@@ -106,7 +106,7 @@ for (const [label, sync] of [
   ['post-call (fsync every commit)', 'full'],
 ] as const) {
   await withChild('elaoms-server.ts', elaomsEnv({ DATABASE_SYNCHRONOUS: sync }), async (child) => {
-    extra[`rss_at_rest_mb_${sync}`] = await child.rssMb();
+    extra[`rss_at_rest_mb_${sync}`] = await child.rssAtRestMb();
     const result = await measure(child, (i) => postCallRequest(i, `${run}${sync}`));
     rows.push({ name: label, result, ceiling: ceilings.postCall, rssMb: result.rssMb });
     if (sync === 'normal') {
@@ -119,7 +119,7 @@ for (const [label, sync] of [
 
 for (const size of MEMORY_SIZES) {
   await withChild('elaoms-server.ts', elaomsEnv({ BENCH_SEED_MEMORIES: String(size) }), async (child) => {
-    extra[`rss_at_rest_mb_${size}_memories`] = await child.rssMb();
+    extra[`rss_at_rest_mb_${size}_memories`] = await child.rssAtRestMb();
     const result = await measure(child, searchRequest);
     rows.push({
       name: `search-data, ${size} memories`,
