@@ -30,6 +30,9 @@ export interface ProfileDeps {
   toMemoryBackend: boolean;
 }
 
+/** An agent's stored profile row as read, or null when the table has none. */
+export type StoredProfile = { profile: string; fetched_at: number } | null;
+
 const queries = preparedQueries((db) => ({
   byAgent: db
     .select({ profile: profiles.profile, fetched_at: profiles.fetchedAt })
@@ -55,15 +58,19 @@ export class ProfileStore {
 
   constructor(private readonly deps: ProfileDeps) {}
 
-  /** Client-data: cache → table → ElevenLabs (without storing). null when none of them has it. */
+  /**
+   * Client-data: cache → table → ElevenLabs (without storing). null when none of them has it.
+   * `stored` is the table's row when the caller already read it (`storedRow`, null for none).
+   */
   async read(
     agentId: string,
     signal?: AbortSignal,
+    stored?: StoredProfile,
   ): Promise<{ profile: AgentProfile; source: string } | null> {
     const cached = await this.fromCache(agentId);
     if (cached) return { profile: cached, source: 'cache' };
-    const stored = this.fromTable(agentId);
-    if (stored) return { profile: stored.profile, source: 'table' };
+    const row = stored === undefined ? this.storedRow(agentId) : stored;
+    if (row) return { profile: JSON.parse(row.profile) as AgentProfile, source: 'table' };
     const fetched = await this.fetch(agentId, signal);
     return fetched ? { profile: fetched, source: 'elevenlabs' } : null;
   }
@@ -139,8 +146,13 @@ export class ProfileStore {
     }
   }
 
+  /** The table's row, unparsed: `read` parses it only when the cache has no copy. */
+  storedRow(agentId: string): StoredProfile {
+    return queries(this.deps.db).byAgent.get({ agent_id: agentId }) ?? null;
+  }
+
   private fromTable(agentId: string): { profile: AgentProfile; fetchedAt: number } | null {
-    const row = queries(this.deps.db).byAgent.get({ agent_id: agentId });
+    const row = this.storedRow(agentId);
     return row ? { profile: JSON.parse(row.profile) as AgentProfile, fetchedAt: row.fetched_at } : null;
   }
 

@@ -248,8 +248,10 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     },
 
     async getUserSummary(scope: Scope): Promise<UserSummary | null> {
-      const row = summaryQuery.get({ userId: scope.userId });
-      const count = countQuery.get({ userId: scope.userId });
+      const [row, count] = readSnapshot(db, () => [
+        summaryQuery.get({ userId: scope.userId }),
+        countQuery.get({ userId: scope.userId }),
+      ]);
       const memoryCount = Number(count?.n ?? 0);
       if (row) {
         return {

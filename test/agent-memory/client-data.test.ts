@@ -111,6 +111,30 @@ describe('POST /webhooks/client-data', () => {
     expect(body.conversation_config_override.agent.first_message).toContain('Welcome back, Zoe!');
   });
 
+  it('answers from the stored profile row when the cache has none, with ElevenLabs down', async () => {
+    h = await harness({ elevenlabsUrl: elevenlabs.url });
+    const stored = {
+      agentId: 'agent_table',
+      title: 'Night desk',
+      allow: { firstMessage: false, language: false, prompt: false, voiceId: false },
+      clientDataWebhook: true,
+      placeholders: { shift: 'night' },
+    };
+    h.core.db.run(
+      sql`INSERT INTO agent_memory_profiles (agent_id, profile, fetched_at) VALUES ('agent_table', ${JSON.stringify(stored)}, 1)`,
+    );
+    elevenlabs.faults.always({ kind: 'status', status: 503 });
+    const response = await h.webhook('/webhooks/client-data', { ...call, agent_id: 'agent_table' });
+    expect(response.status).toBe(200);
+    expect((await response.json()).dynamic_variables).toMatchObject({ shift: 'night' });
+    const id = response.headers.get('x-request-id');
+    expect(h.logs.find((l) => l.request_id === id && l.msg === 'request')).toMatchObject({
+      agent_id: 'agent_table',
+      profile_source: 'table',
+      known_caller: false,
+    });
+  });
+
   it('says on the access line what client-data and search-data answered, with no line of their own', async () => {
     h = await harness({ elevenlabsUrl: elevenlabs.url });
     const response = await h.webhook('/webhooks/client-data', call);
