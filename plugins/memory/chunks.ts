@@ -15,7 +15,18 @@ export interface Piece {
 
 /** Splits `text` into parts of at most `max` characters, at whitespace when there is one. */
 export function splitText(text: string, max: number): string[] {
-  return splitClean(text.replace(/\s+/g, ' ').trim(), max);
+  return splitClean(singleSpaced(text), max);
+}
+
+/** Whitespace other than one plain space between two non-spaces: what `singleSpaced` changes. */
+const UNEVEN_SPACE = /[^\S ]|\s\s/;
+
+/**
+ * `text` with every run of whitespace made one space, trimmed. Most turns need nothing: they are
+ * only tested, not rebuilt (the replace made a new string of every turn of every conversation).
+ */
+export function singleSpaced(text: string): string {
+  return UNEVEN_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text.trim();
 }
 
 /** `splitText` of a text whose whitespace is already single spaces, trimmed. */
@@ -35,7 +46,7 @@ function splitClean(clean: string, max: number): string[] {
 }
 
 function turnLine(turn: Turn): string {
-  return `${turn.role === 'user' ? 'Caller' : 'Agent'}: ${turn.text.replace(/\s+/g, ' ').trim()}`;
+  return `${turn.role === 'user' ? 'Caller' : 'Agent'}: ${singleSpaced(turn.text)}`;
 }
 
 /** The transcript as chunks of whole turns, each at most `max` characters. */
