@@ -65,8 +65,9 @@ export function verify(options: {
   const db = new DatabaseSync(options.databasePath, { readOnly: true });
   const rows = db
     .prepare(
-      `SELECT conversation_id, status, last_error, user_id_source, received_at, payload
-       FROM agent_memory_events WHERE type = 'post_call_transcription'`,
+      `SELECT e.conversation_id, e.status, e.last_error, e.user_id_source, e.received_at, p.payload
+       FROM agent_memory_events e JOIN agent_memory_event_payloads p ON p.event_id = e.id
+       WHERE e.type = 'post_call_transcription'`,
     )
     .all() as unknown as Row[];
   const statuses: Record<string, number> = {};

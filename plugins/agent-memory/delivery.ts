@@ -174,7 +174,7 @@ export class DeliveryWorker {
   }
 
   /** One attempt on a claimed row; its payload is parsed here unless the caller already has `parsed`. */
-  private async attempt(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
+  private async attempt(row: EventMeta, parsed?: Envelope): Promise<DeliveryOutcome> {
     const { store, owner, clock, logger } = this.deps;
     const log = { event_id: row.id, conversation_id: row.conversation_id, attempt: row.attempts };
     let envelope: Envelope;
@@ -182,7 +182,7 @@ export class DeliveryWorker {
     let marked = false;
     const release = this.keepLease(row, log);
     try {
-      envelope = parsed ?? parseEnvelope(await this.unseal(row.payload ?? ''));
+      envelope = parsed ?? parseEnvelope(await this.unseal(store.payloadOf(row.id) ?? ''));
       const record = conversationRecord(envelope, row.user_id_source, row.received_at);
       const scope = { userId: row.user_id, ...(row.agent_id ? { agentId: row.agent_id } : {}) };
       const { ids } = await this.deps.backend().storeConversation(scope, record);

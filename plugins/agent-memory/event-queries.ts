@@ -5,11 +5,11 @@
  */
 import { and, desc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { preparedQueries } from '../../src/db/index.ts';
-import { events } from './schema.ts';
+import { eventPayloads, events } from './schema.ts';
 
 export type EventStatus = 'pending' | 'delivering' | 'delivered' | 'dead' | 'skipped';
 
-/** A row of `agent_memory_events`, as the worker and the CLI see it. */
+/** A row of `agent_memory_events` (its payload is beside it, `agent_memory_event_payloads`). */
 export interface EventRow {
   id: string;
   dedup_key: string;
@@ -28,7 +28,6 @@ export interface EventRow {
   last_error: string | null;
   memory_id: string | null;
   delivered_at: number | null;
-  payload: string;
   /** Transcriptions: name, topic and summary as JSON (see greeting.ts factsJson); null on older rows. */
   facts_json: string | null;
 }
@@ -53,8 +52,8 @@ export interface NewEvent {
   firstAttemptAt?: number;
 }
 
-/** A row without its payload and facts (what the request path needs back from a write). */
-export type EventMeta = Omit<EventRow, 'payload' | 'facts_json'>;
+/** A row without its facts (what the request path needs back from a write). */
+export type EventMeta = Omit<EventRow, 'facts_json'>;
 
 /** What a caller's summary needs of one delivered conversation: its facts, else its payload. */
 export interface HistoryRow {
@@ -67,10 +66,7 @@ export interface HistoryRow {
   payload: string | null;
 }
 
-/**
- * Every column but `payload` and `facts_json`, under the column names (RETURNING * shipped the whole
- * body back on every write).
- */
+/** Every column but `facts_json`, under the column names. */
 const META = {
   id: events.id,
   dedup_key: events.dedupKey,
@@ -92,7 +88,7 @@ const META = {
 };
 
 /** Every column, under the column names. */
-const ROW = { ...META, payload: events.payload, facts_json: events.factsJson };
+const ROW = { ...META, facts_json: events.factsJson };
 
 const p = sql.placeholder;
 
@@ -118,7 +114,7 @@ export const queries = preparedQueries((db) => {
         event_timestamp: events.eventTimestamp,
         received_at: events.receivedAt,
         facts_json: events.factsJson,
-        payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN ${events.payload} END`,
+        payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN (SELECT ${eventPayloads.payload} FROM ${eventPayloads} WHERE ${eventPayloads.eventId} = ${events.id}) END`,
       })
       .from(events)
       .where(transcriptionsOf(agent))
@@ -166,11 +162,19 @@ export const queries = preparedQueries((db) => {
         status: p('status'),
         attempts: 0,
         nextAttemptAt: p('first_attempt_at'),
-        payload: p('payload'),
         factsJson: p('facts_json'),
       })
       .onConflictDoNothing({ target: events.dedupKey })
       .returning(META)
+      .prepare(),
+    insertPayload: db
+      .insert(eventPayloads)
+      .values({ eventId: p('id'), payload: p('payload') })
+      .prepare(),
+    payloadOf: db
+      .select({ payload: eventPayloads.payload })
+      .from(eventPayloads)
+      .where(eq(eventPayloads.eventId, p('id')))
       .prepare(),
     byDedupKey: db
       .select(META)

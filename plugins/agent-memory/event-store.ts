@@ -33,8 +33,9 @@ export class EventStore {
   insert(event: NewEvent, nowMs: number): Inserted {
     const q = queries(this.db);
     return transaction(this.db, () => {
+      const id = crypto.randomUUID();
       const inserted = q.insert.get({
-        id: crypto.randomUUID(),
+        id,
         dedup_key: event.dedupKey,
         type: event.type,
         conversation_id: event.conversationId,
@@ -45,10 +46,12 @@ export class EventStore {
         now: nowMs,
         first_attempt_at: event.firstAttemptAt ?? nowMs,
         status: event.status,
-        payload: event.payload,
         facts_json: event.facts ?? null,
       }) as EventMeta | undefined;
-      if (inserted) return { row: inserted, duplicate: false };
+      if (inserted) {
+        q.insertPayload.run({ id, payload: event.payload });
+        return { row: inserted, duplicate: false };
+      }
       const existing = q.byDedupKey.get({ dedup_key: event.dedupKey }) as EventMeta;
       return { row: existing, duplicate: true };
     });
@@ -57,6 +60,11 @@ export class EventStore {
   /** Whether the event is still there (erasure deletes it). */
   has(id: string): boolean {
     return this.db.all(sql`SELECT 1 FROM agent_memory_events WHERE id = ${id}`).length > 0;
+  }
+
+  /** The event's stored payload (sealed when encryption at rest is on); undefined once erased. */
+  payloadOf(id: string): string | undefined {
+    return queries(this.db).payloadOf.get({ id })?.payload;
   }
 
   get(id: string): EventRow | undefined {

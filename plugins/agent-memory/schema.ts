@@ -29,8 +29,6 @@ export const events = sqliteTable(
     lastError: text('last_error'),
     memoryId: text('memory_id'),
     deliveredAt: integer('delivered_at'),
-    /** The verified raw JSON; audio events keep it without the base64 audio. */
-    payload: text('payload').notNull(),
     /**
      * Transcriptions: what the conversation tells about the caller (name, topic, summary) as JSON,
      * taken at insert from the payload already parsed, so summaries never re-parse old payloads.
@@ -43,6 +41,19 @@ export const events = sqliteTable(
     index('agent_memory_events_user').on(table.userId),
   ],
 );
+
+/**
+ * Each event's verified raw JSON (audio events keep it without the base64 audio; sealed when
+ * encryption at rest is on), beside its row rather than in it: claiming, renewing and marking an
+ * event rewrote the whole row, 23 KB of overflow pages for a transcription, each time. Deleted
+ * with its event.
+ */
+export const eventPayloads = sqliteTable('agent_memory_event_payloads', {
+  eventId: text('event_id')
+    .primaryKey()
+    .references(() => events.id, { onDelete: 'cascade' }),
+  payload: text('payload').notNull(),
+});
 
 /** The caller's summary and next greeting per agent, computed at post-call time. */
 export const callers = sqliteTable(

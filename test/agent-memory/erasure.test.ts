@@ -47,6 +47,10 @@ describe('DELETE /api/users/{user_id}/memories (right to erasure)', () => {
       sql`SELECT conversation_id FROM agent_memory_events`,
     );
     expect(left).toEqual([{ conversation_id: 'conv_b1' }]);
+    // Their payloads (the transcripts) went with them.
+    const payloads = h.core.db.all<{ payload: string }>(sql`SELECT payload FROM agent_memory_event_payloads`);
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0]!.payload).toContain('conv_b1');
     const files = (await readdir(join(h.dir, 'webhooks'), { recursive: true })).map(String);
     expect(files.some((f) => f.includes('conv_a1'))).toBe(false);
     expect(files.some((f) => f.includes('conv_b1'))).toBe(true);

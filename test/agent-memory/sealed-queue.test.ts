@@ -29,7 +29,7 @@ describe('the queued payload at rest', () => {
     const body = transcription({ conversationId: 'conv_sealed', summary: 'Wants the violet umbrella back.' });
     expect((await (await h.postCall(body)).json()).status).toBe('queued');
     const [queued] = h.core.db.all<{ payload: string }>(
-      sql`SELECT payload FROM agent_memory_events WHERE conversation_id = 'conv_sealed'`,
+      sql`SELECT p.payload FROM agent_memory_events e JOIN agent_memory_event_payloads p ON p.event_id = e.id WHERE e.conversation_id = 'conv_sealed'`,
     );
     expect(queued!.payload.startsWith('gAAAAA')).toBe(true);
     expect(queued!.payload).not.toContain('violet umbrella');
@@ -65,6 +65,10 @@ describe('the queued payload at rest', () => {
     clock.advance(86_400_000 + 1);
     await h.service.worker.tick();
     expect(statuses()).toEqual([{ conversation_id: 'conv_waiting', status: 'pending' }]);
+    // The pruned event's payload went with it.
+    expect(h.core.db.all(sql`SELECT event_id FROM agent_memory_event_payloads`)).toEqual(
+      h.core.db.all(sql`SELECT id AS event_id FROM agent_memory_events`),
+    );
     expect(h.logs.findLast((l) => l.msg === 'old events pruned')).toMatchObject({
       deleted: 1,
       retention_days: 1,
@@ -75,7 +79,7 @@ describe('the queued payload at rest', () => {
     h = await harness({ clock, config: { memory: om.memoryConfig() } });
     await h.postCall(transcription({ conversationId: 'conv_plain' }));
     const [row] = h.core.db.all<{ payload: string }>(
-      sql`SELECT payload FROM agent_memory_events WHERE conversation_id = 'conv_plain'`,
+      sql`SELECT p.payload FROM agent_memory_events e JOIN agent_memory_event_payloads p ON p.event_id = e.id WHERE e.conversation_id = 'conv_plain'`,
     );
     expect(JSON.parse(row!.payload).data.conversation_id).toBe('conv_plain');
   });
