@@ -104,6 +104,9 @@ function transcriptionsOf(agent: 'some' | 'none') {
   );
 }
 
+/** The payload of the `events` row at hand (a correlated subquery). */
+const payloadOfRow = sql`SELECT ${eventPayloads.payload} FROM ${eventPayloads} WHERE ${eventPayloads.eventId} = ${events.id}`;
+
 /** The queries of the request path and the delivery worker, prepared once per database. */
 export const queries = preparedQueries((db) => {
   const history = (agent: 'some' | 'none') =>
@@ -114,7 +117,7 @@ export const queries = preparedQueries((db) => {
         event_timestamp: events.eventTimestamp,
         received_at: events.receivedAt,
         facts_json: events.factsJson,
-        payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN (SELECT ${eventPayloads.payload} FROM ${eventPayloads} WHERE ${eventPayloads.eventId} = ${events.id}) END`,
+        payload: sql<string | null>`CASE WHEN ${events.factsJson} IS NULL THEN (${payloadOfRow}) END`,
       })
       .from(events)
       .where(transcriptionsOf(agent))
