@@ -4,28 +4,18 @@
  * and a payload goes with its event.
  */
 import { describe, expect, it } from 'bun:test';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EventStore } from '../../plugins/agent-memory/event-store.ts';
 import { applyMigrations, closeDatabase, openDatabase } from '../../src/db/index.ts';
+import { databaseBefore } from '../helpers/migrations.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/agent-memory', import.meta.url));
 const TABLE = '__elaoms_migrations_agent_memory';
 
 describe('event payloads beside their rows', () => {
   it('moves the payloads of a database from before, and deletes a payload with its event', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'payloads-'));
-    const before = join(dir, 'before');
-    const folders = readdirSync(MIGRATIONS).sort();
-    const splitAt = folders.findIndex((folder) => folder.endsWith('_event_payloads'));
-    expect(splitAt).toBeGreaterThan(0);
-    for (const folder of folders.slice(0, splitAt))
-      cpSync(join(MIGRATIONS, folder), join(before, folder), { recursive: true });
-    const path = join(dir, 'old.db');
-    const old = openDatabase({ path });
-    applyMigrations(old, before, TABLE);
+    const { db: old, path, dir } = databaseBefore(MIGRATIONS, 'event_payloads', TABLE);
     const insert = old.$client.prepare(
       `INSERT INTO agent_memory_events (id, dedup_key, type, conversation_id, user_id, user_id_source,
          received_at, status, next_attempt_at, payload) VALUES (?, ?, 'post_call_transcription', ?, '+1', 'caller_id', 1, ?, 1, ?)`,

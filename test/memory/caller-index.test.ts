@@ -4,13 +4,12 @@
  * hand, are indexed when a backend is created, and erasing a caller empties the caller's doclists.
  */
 import { describe, expect, it } from 'bun:test';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import { callerKey, termsMatch } from '../../plugins/memory/fts-query.ts';
 import { manualClock } from '../../src/clock.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
+import { databaseBefore } from '../helpers/migrations.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
@@ -27,17 +26,8 @@ function texts(hits: { text: string }[]): string[] {
 
 describe('embedded caller index', () => {
   it('indexes the rows of a database made before it, once, when the backend is created', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'elaoms-terms-'));
-    const before = join(dir, 'before');
-    // The migrations as they were before memory_terms: those before the caller index's folder.
-    const folders = readdirSync(MEMORY_MIGRATIONS).sort();
-    const callerTermsAt = folders.findIndex((folder) => folder.endsWith('_caller_terms'));
-    expect(callerTermsAt).toBeGreaterThan(0);
-    for (const folder of folders.slice(0, callerTermsAt))
-      cpSync(join(MEMORY_MIGRATIONS, folder), join(before, folder), { recursive: true });
-    const path = join(dir, 'old.db');
-    const old = openDatabase({ path });
-    applyMigrations(old, before, TABLE);
+    // The migrations as they were before memory_terms.
+    const { db: old, path, dir } = databaseBefore(MEMORY_MIGRATIONS, 'caller_terms', TABLE);
     const insert = old.$client.prepare(insertSql);
     for (let i = 0; i < 2500; i++) insert.run(`+1555${i % 50}`, `old${i}`, 'transcript', 0, `parrot ${i}`, i);
     insert.run('+1999', 'c1', 'summary', 0, 'Asked about the Café Ünïcode opening hours', 1);

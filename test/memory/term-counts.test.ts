@@ -5,14 +5,13 @@
  * counted yet from its text with the same score.
  */
 import { describe, expect, it } from 'bun:test';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import { queryTerms } from '../../plugins/memory/fts-query.ts';
 import { bm25Scores, termStats } from '../../plugins/memory/rank.ts';
 import { manualClock } from '../../src/clock.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
+import { databaseBefore } from '../helpers/migrations.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
@@ -123,16 +122,7 @@ describe('stored term counts', () => {
   });
 
   it('catches up the rows of a database made before the counts when the backend is created', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'elaoms-counts-'));
-    const before = join(dir, 'before');
-    const folders = readdirSync(MEMORY_MIGRATIONS).sort();
-    const countsAt = folders.findIndex((folder) => folder.endsWith('_term_counts'));
-    expect(countsAt).toBeGreaterThan(0);
-    for (const folder of folders.slice(0, countsAt))
-      cpSync(join(MEMORY_MIGRATIONS, folder), join(before, folder), { recursive: true });
-    const path = join(dir, 'old.db');
-    const old = openDatabase({ path });
-    applyMigrations(old, before, TABLE);
+    const { db: old, path, dir } = databaseBefore(MEMORY_MIGRATIONS, 'term_counts', TABLE);
     const insert = old.$client.prepare(INSERT);
     for (let i = 0; i < 60; i++)
       insert.run(`+1${i % 3}`, `c${i}`, 'transcript', 0, `parrot number ${i}`, NOW);
