@@ -18,15 +18,16 @@ export function splitText(text: string, max: number): string[] {
   return splitClean(singleSpaced(text), max);
 }
 
-/** Whitespace other than one plain space between two non-spaces: what `singleSpaced` changes. */
-const UNEVEN_SPACE = /[^\S ]|\s\s/;
+/** Whitespace other than one plain space between two non-spaces, or a NUL: what `singleSpaced` changes. */
+const UNEVEN_SPACE = /[^\S ]|\s\s|\0/;
 
 /**
- * `text` with every run of whitespace made one space, trimmed. Most turns need nothing: they are
- * only tested, not rebuilt (the replace made a new string of every turn of every conversation).
+ * `text` without NULs (Deno's SQLite driver would end the stored text at the first), with every run
+ * of whitespace made one space, trimmed. Most turns need nothing: they are only tested, not rebuilt
+ * (the replace made a new string of every turn of every conversation).
  */
 export function singleSpaced(text: string): string {
-  return UNEVEN_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text.trim();
+  return UNEVEN_SPACE.test(text) ? text.replace(/\0/g, '').replace(/\s+/g, ' ').trim() : text.trim();
 }
 
 /** `splitText` of a text whose whitespace is already single spaces, trimmed. */

@@ -8,7 +8,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, readSnapshot, transaction } from '../../src/db/index.ts';
-import { clampLimit, conversationPieces } from './chunks.ts';
+import { clampLimit, conversationPieces, pieceKey } from './chunks.ts';
 import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
@@ -102,7 +102,8 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   // matches; it walks the doclists backwards, slower, so a caller with fewer rows than that skips it.
   // Ranking reads the stored counts; the text only of a row not counted yet.
   const candidatesSql = `SELECT m.id AS id, m.created_at AS createdAt, m.term_counts AS termCounts,
-            m.word_count AS wordCount, CASE WHEN m.term_counts IS NULL THEN m.text END AS text
+            m.word_count AS wordCount,
+            CASE WHEN m.term_counts IS NULL OR m.word_count IS NULL THEN m.text END AS text
        FROM memory_terms JOIN memory_items m ON m.id = memory_terms.rowid
       WHERE memory_terms MATCH ? AND m.user_id = ?`;
   const allMatches = client.prepare(candidatesSql);
@@ -184,11 +185,12 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     async storeConversation(scope: Scope, conversation: ConversationRecord) {
       const createdAt = endedAtMs(conversation.endedAt, clock.now());
       const metadataJson = JSON.stringify(conversation.metadata ?? {});
-      // By text: RETURNING gives the inserted rows only, and equal texts have equal counts.
+      // By (kind, seq): RETURNING gives the inserted rows only, and its text need not be the one
+      // sent (SQLite stores a lone surrogate as U+FFFD; Deno's driver stops a text at a NUL).
       const stats = new Map<string, TermStats>();
       const rows = conversationPieces(conversation, chunkChars).map((piece) => {
-        const counted = stats.get(piece.text) ?? termStats(piece.text);
-        stats.set(piece.text, counted);
+        const counted = termStats(piece.text);
+        stats.set(pieceKey(piece.kind, piece.seq), counted);
         return {
           userId: scope.userId,
           agentId: scope.agentId ?? null,
@@ -208,10 +210,11 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
           .insert(memoryItems)
           .values(rows)
           .onConflictDoNothing()
-          .returning({ id: memoryItems.id, text: memoryItems.text })
+          .returning({ id: memoryItems.id, kind: memoryItems.kind, seq: memoryItems.seq })
           .all();
         for (const row of inserted) {
-          insertTerms.run(row.id, keyedTerms(scope.userId, (stats.get(row.text) as TermStats).terms));
+          const counted = stats.get(pieceKey(row.kind, row.seq)) as TermStats;
+          insertTerms.run(row.id, keyedTerms(scope.userId, counted.terms));
         }
         return conversationIdsQuery.all({
           userId: scope.userId,

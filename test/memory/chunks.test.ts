@@ -1,12 +1,12 @@
 /**
  * How a conversation becomes stored texts: whitespace runs become one space (tabs, newlines,
- * no-break and other Unicode spaces included), and transcript chunks hold whole turns within the
+ * no-break and other Unicode spaces included), NULs go, and transcript chunks hold whole turns within the
  * chunk size.
  */
 import { describe, expect, it } from 'bun:test';
 import { conversationPieces, singleSpaced } from '../../plugins/memory/chunks.ts';
 
-const byReplace = (text: string) => text.replace(/\s+/g, ' ').trim();
+const byReplace = (text: string) => text.replace(/\0/g, '').replace(/\s+/g, ' ').trim();
 
 describe('conversation pieces', () => {
   it('makes every whitespace run one space, as a replace of /\\s+/ would', () => {
@@ -21,10 +21,11 @@ describe('conversation pieces', () => {
       '',
       'end with newline\n',
       'ideographic\u3000space',
+      'nul\u0000inside and \u0000 between',
     ];
     for (const text of samples) expect(singleSpaced(text)).toBe(byReplace(text));
     // And on random texts over an alphabet heavy in whitespace (seeded, so a failure repeats).
-    const alphabet = ['a', 'b', ' ', ' ', '\t', '\n', '\u00a0', '\u2028', 'é'];
+    const alphabet = ['a', 'b', ' ', ' ', '\t', '\n', '\u00a0', '\u2028', 'é', '\u0000'];
     let seed = 13;
     const next = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;

@@ -69,6 +69,26 @@ describe('stored term counts', () => {
     closeDatabase(db);
   });
 
+  it('stores texts SQLite or the driver change (cut surrogate pairs, lone surrogates, NULs)', async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    // A turn longer than a chunk without a space is cut inside a surrogate pair; SQLite stores a
+    // lone surrogate as U+FFFD, so the text RETURNING gives back is not the one sent.
+    const stored = await backend.storeConversation(
+      { userId: '+1' },
+      conversation('c1', `parrot ${'😀'.repeat(3000)}`, { facts: ['parrot \ud83d flies'] }),
+    );
+    expect(stored.ids.length).toBeGreaterThan(3);
+    await backend.storeConversation({ userId: '+1' }, conversation('c2', 'budgie\u0000 sings'));
+    const hits = await backend.search({ userId: '+1' }, 'parrot budgie sings flies', { limit: 20 });
+    expect(hits.map((hit) => hit.metadata?.conversation_id).sort()).toEqual(['c1', 'c1', 'c2']);
+    expect(hits.find((hit) => hit.metadata?.conversation_id === 'c2')?.text).toBe(
+      'Agent: Hello, how can I help?\nCaller: budgie sings',
+    );
+    expect(uncounted(db)).toBe(0);
+    closeDatabase(db);
+  });
+
   it('ranks a row not counted yet from its text, with the same scores and order', async () => {
     const db = memoryDb();
     const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
