@@ -115,14 +115,20 @@ export interface LoggerOptions {
 
 /**
  * Where lines go by default: `dest` (stdout) through pino's asynchronous SonicBoom, as pino's own
- * default, but holding bytes. In its string mode, while a write is in flight SonicBoom appends each
- * new line to its last pending chunk and measures that whole chunk's byte length again, which
- * flattens and scans it for every line (10 % of a client-data request's server CPU under load, even
- * with 4 KB chunks). In its buffer mode it keeps the chunks' lengths; each line is encoded once
- * here. Chunks of 16 KB batch the lines of a write. `closeLog` writes them all out before an exit.
+ * default, but holding bytes, and writing at most 4 KB at a time.
+ * - Bytes: in its string mode, while a write is in flight SonicBoom appends each new line to its
+ *   last pending chunk and measures that whole chunk's byte length again, which flattens and scans
+ *   it for every line (10 % of a client-data request's server CPU under load). In its buffer mode
+ *   it keeps the chunks' lengths; each line is encoded once here.
+ * - 4 KB (PIPE_BUF): WORKERS=N processes share one stdout. A pipe takes a write of up to 4 KB whole
+ *   or not at all; a larger one can be taken in part and interleaved with another process's, which
+ *   tore thousands of lines in a test with four writers and a slow reader.
+ * `closeLog` writes them all out before an exit.
  */
+const PIPE_BUF = 4096;
+
 export function logDestination(dest: number | string = 1): DestinationStream {
-  const stream = pino.destination({ dest, sync: false, contentMode: 'buffer' });
+  const stream = pino.destination({ dest, sync: false, contentMode: 'buffer', maxWrite: PIPE_BUF });
   const writeBytes = stream.write.bind(stream) as unknown as (data: Uint8Array) => boolean;
   stream.write = (line: string | Uint8Array) =>
     writeBytes(typeof line === 'string' ? Buffer.from(line) : line);
