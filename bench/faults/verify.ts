@@ -34,7 +34,8 @@ interface Row {
   last_error: string | null;
   user_id_source: string;
   received_at: number;
-  payload: string;
+  /** Null when the event lost its payload. */
+  payload: string | null;
 }
 
 /** Pieces in the fake's store per conversation: piece key → how many copies. */
@@ -51,7 +52,7 @@ function storedPieces(memories: Iterable<OmMemory>): Map<string, Map<string, num
   return out;
 }
 
-function expectedPieces(row: Row, chunkChars: number): string[] {
+function expectedPieces(row: Row & { payload: string }, chunkChars: number): string[] {
   const record = conversationRecord(parseEnvelope(row.payload), row.user_id_source, row.received_at);
   return conversationPieces(record, chunkChars - TAG_CHARS).map((p) => pieceKey(p.kind, p.seq));
 }
@@ -66,7 +67,7 @@ export function verify(options: {
   const rows = db
     .prepare(
       `SELECT e.conversation_id, e.status, e.last_error, e.user_id_source, e.received_at, p.payload
-       FROM agent_memory_events e JOIN agent_memory_event_payloads p ON p.event_id = e.id
+       FROM agent_memory_events e LEFT JOIN agent_memory_event_payloads p ON p.event_id = e.id
        WHERE e.type = 'post_call_transcription'`,
     )
     .all() as unknown as Row[];
@@ -110,8 +111,14 @@ export function verify(options: {
       else lose(conversationId, 'dead-lettered without a reason');
       continue;
     }
+    if (row.payload === null) {
+      lose(conversationId, `event ${row.status} without its payload`);
+      continue;
+    }
     const have = stored.get(conversationId) ?? new Map<string, number>();
-    const missing = expectedPieces(row, options.chunkChars).filter((key) => !have.has(key));
+    const missing = expectedPieces(row as Row & { payload: string }, options.chunkChars).filter(
+      (key) => !have.has(key),
+    );
     if (row.status !== 'delivered')
       lose(conversationId, `event still ${row.status}: ${row.last_error ?? ''}`);
     else if (missing.length) {

@@ -166,7 +166,7 @@ export class DeliveryWorker {
   }
 
   /** Delivers a claimed row, tracked in {@link inFlight} until it settles (stop() waits for it). */
-  private deliver(row: EventMeta & { payload?: string }, parsed?: Envelope): Promise<DeliveryOutcome> {
+  private deliver(row: EventMeta, parsed?: Envelope): Promise<DeliveryOutcome> {
     const work = this.attempt(row, parsed);
     const tracked = work.catch(() => undefined).finally(() => this.inFlight.delete(tracked));
     this.inFlight.set(tracked, row.user_id);

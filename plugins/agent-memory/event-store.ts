@@ -4,7 +4,7 @@
  * lease, so a dead worker's claims come back by themselves and two workers never deliver one row
  * at the same time.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, transaction } from '../../src/db/index.ts';
 import {
   type EventMeta,
@@ -159,12 +159,27 @@ export class EventStore {
       .map((r) => r.id);
   }
 
-  /** Deletes finished events (delivered, skipped, dead) received before `beforeMs`; returns how many. */
+  /**
+   * Deletes finished events (delivered, skipped, dead) received before `beforeMs` with their
+   * payloads, and any payload left without its event; returns how many events.
+   */
   prune(beforeMs: number): number {
-    return this.db.all<{ id: string }>(sql`
-      DELETE FROM agent_memory_events
-      WHERE status IN ('delivered', 'skipped', 'dead') AND received_at < ${beforeMs}
-      RETURNING id`).length;
+    const finished = sql`status IN ('delivered', 'skipped', 'dead') AND received_at < ${beforeMs}`;
+    return transaction(this.db, () => {
+      this.deletePayloads(finished);
+      this.db.run(sql`
+        DELETE FROM agent_memory_event_payloads
+        WHERE NOT EXISTS (SELECT 1 FROM agent_memory_events e WHERE e.id = event_id)`);
+      return this.db.all<{ id: string }>(sql`DELETE FROM agent_memory_events WHERE ${finished} RETURNING id`)
+        .length;
+    });
+  }
+
+  /** The payloads of the events `where` selects (inside the transaction that deletes them). */
+  private deletePayloads(where: SQL): void {
+    this.db.run(sql`
+      DELETE FROM agent_memory_event_payloads
+      WHERE event_id IN (SELECT id FROM agent_memory_events WHERE ${where})`);
   }
 
   /** Counts by status (health, metrics, tests). */
@@ -249,13 +264,13 @@ export class EventStore {
 
   /** Right to erasure: every event of the caller, with the conversations they named. */
   deleteUser(userId: string): { deleted: number; conversations: string[] } {
+    // Audio events carry no caller; they go with the caller's conversations.
+    const theirs = sql`user_id = ${userId} OR conversation_id IN (
+          SELECT conversation_id FROM agent_memory_events WHERE user_id = ${userId})`;
     return transaction(this.db, () => {
-      // Audio events carry no caller; they go with the caller's conversations.
+      this.deletePayloads(theirs);
       const rows = this.db.all<{ conversation_id: string; type: string }>(sql`
-        DELETE FROM agent_memory_events
-        WHERE user_id = ${userId} OR conversation_id IN (
-          SELECT conversation_id FROM agent_memory_events WHERE user_id = ${userId})
-        RETURNING conversation_id, type`);
+        DELETE FROM agent_memory_events WHERE ${theirs} RETURNING conversation_id, type`);
       return { deleted: rows.length, conversations: [...new Set(rows.map((r) => r.conversation_id))] };
     });
   }

@@ -45,13 +45,14 @@ export const events = sqliteTable(
 /**
  * Each event's verified raw JSON (audio events keep it without the base64 audio; sealed when
  * encryption at rest is on), beside its row rather than in it: claiming, renewing and marking an
- * event rewrote the whole row, 23 KB of overflow pages for a transcription, each time. Deleted
- * with its event.
+ * event rewrote the whole row, 23 KB of overflow pages for a transcription, each time. Written in
+ * the event's transaction; the event store deletes it with its event (prune, erasure) and sweeps
+ * any left without one. No foreign key: a later migration that rebuilds `agent_memory_events`
+ * (drizzle-kit's way to change a column) drops the old table inside a transaction, where
+ * `foreign_keys = OFF` has no effect, and ON DELETE CASCADE would empty this table.
  */
 export const eventPayloads = sqliteTable('agent_memory_event_payloads', {
-  eventId: text('event_id')
-    .primaryKey()
-    .references(() => events.id, { onDelete: 'cascade' }),
+  eventId: text('event_id').primaryKey(),
   payload: text('payload').notNull(),
 });
 

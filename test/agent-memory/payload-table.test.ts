@@ -1,7 +1,8 @@
 /**
  * An event's payload lives beside its row (`agent_memory_event_payloads`), so claiming and marking
- * the event do not rewrite it. A database from before keeps every payload through the migration,
- * and a payload goes with its event.
+ * the event do not rewrite it. A database from before keeps every payload through the migration
+ * and through a later rebuild of the events table; a payload goes with its event (prune and
+ * erasure: test/agent-memory/sealed-queue.test.ts, erasure.test.ts) or, left alone, at a prune.
  */
 import { describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ const MIGRATIONS = fileURLToPath(new URL('../../drizzle/agent-memory', import.me
 const TABLE = '__elaoms_migrations_agent_memory';
 
 describe('event payloads beside their rows', () => {
-  it('moves the payloads of a database from before, and deletes a payload with its event', () => {
+  it('moves the payloads of a database from before, and keeps them through a table rebuild', () => {
     const { db: old, path, dir } = databaseBefore(MIGRATIONS, 'event_payloads', TABLE);
     const insert = old.$client.prepare(
       `INSERT INTO agent_memory_events (id, dedup_key, type, conversation_id, user_id, user_id_source,
@@ -41,7 +42,19 @@ describe('event payloads beside their rows', () => {
     expect(columns.map((c) => c.name)).not.toContain('payload');
     expect(store.get('e1')).toMatchObject({ id: 'e1', status: 'pending', conversation_id: 'conv_1' });
 
+    // A later migration that rebuilds the events table (drizzle-kit's way to change a column) drops
+    // the old table inside the migration's transaction: no payload may go with it.
+    db.$client.exec(`BEGIN;
+      CREATE TABLE __new_events AS SELECT * FROM agent_memory_events;
+      DROP TABLE agent_memory_events;
+      ALTER TABLE __new_events RENAME TO agent_memory_events;
+      COMMIT;`);
+    expect(store.payloadOf('e1')).toBeDefined();
+    expect(store.payloadOf('e2')).toBe('gAAAAAsealed');
+
+    // A payload left without its event (deleted by hand) goes at the next prune; the others stay.
     db.$client.exec("DELETE FROM agent_memory_events WHERE id = 'e2'");
+    expect(store.prune(0)).toBe(0);
     expect(store.payloadOf('e2')).toBeUndefined();
     expect(store.payloadOf('e1')).toBeDefined();
     closeDatabase(db);
