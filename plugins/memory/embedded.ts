@@ -13,7 +13,7 @@ import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
-import { countUncounted, indexUnindexed, mergeIndex } from './upkeep.ts';
+import { catchUpCounts, indexUnindexed, mergeIndex } from './upkeep.ts';
 
 export { mergeIndex } from './upkeep.ts';
 
@@ -28,6 +28,8 @@ export interface EmbeddedOptions {
   recencyHalfLifeDays?: number;
   /** How often the index's segments are merged in the background. Default 5 s. */
   mergeIntervalMs?: number;
+  /** How often rows stored without term counts are counted in the background. Default 50 ms. */
+  countIntervalMs?: number;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface EmbeddedOptions {
  * so no request waits behind a long one (a step writes at most MERGE_PAGES pages, 20–25 ms).
  */
 const MERGE_INTERVAL_MS = 5_000;
+/** Rows without counts (after the upgrade that added them) are counted a few hundred at a time. */
+const COUNT_INTERVAL_MS = 50;
 const MERGE_STEPS_PER_ROUND = 2;
 
 const DAY_MS = 86_400_000;
@@ -123,7 +127,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     for (const row of rows) insertTerms.run(row.id, callerTerms(row.userId, row.text));
   }
   if (indexUnindexed(db, indexRows) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
-  countUncounted(db);
+  const stopCounting = catchUpCounts(db, options.countIntervalMs ?? COUNT_INTERVAL_MS);
   const merging = setInterval(() => {
     try {
       mergeIndex(db, MERGE_STEPS_PER_ROUND);
@@ -278,6 +282,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async close() {
       clearInterval(merging);
+      stopCounting();
     },
 
     async deleteUser(scope: Scope) {

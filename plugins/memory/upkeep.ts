@@ -71,31 +71,52 @@ export function mergeIndex(db: Db, maxSteps = 50): number {
   return merged;
 }
 
-/** Rows counted per transaction while catching up. */
-const COUNT_BATCH = 2000;
-
 /**
- * Writes `term_counts` and `word_count` of every row without them (rows stored before the column
- * existed, rows inserted by hand), through the partial index of such rows; returns how many. Until
- * then ranking counts such a row from its text, with the same result.
+ * Writes `term_counts` and `word_count` of up to `maxRows` rows without them (rows stored before
+ * the column existed, rows inserted by hand), oldest first, through the partial index of such rows,
+ * in one transaction; returns how many. Until then ranking counts such a row from its text, with
+ * the same result.
  */
-export function countUncounted(db: Db): number {
+export function countUncounted(db: Db, maxRows: number): number {
   const client = db.$client;
   const pending = client.prepare(
-    `SELECT id, text FROM memory_items WHERE term_counts IS NULL ORDER BY id LIMIT ${COUNT_BATCH}`,
+    'SELECT id, text FROM memory_items WHERE term_counts IS NULL ORDER BY id LIMIT ?',
   );
   const write = client.prepare('UPDATE memory_items SET term_counts = ?, word_count = ? WHERE id = ?');
-  let counted = 0;
-  for (;;) {
-    const done = transaction(db, () => {
-      const rows = pending.all() as unknown as { id: number; text: string }[];
-      for (const row of rows) {
-        const stats = termStats(row.text);
-        write.run(stats.counts, stats.words, row.id);
-      }
-      return rows.length;
-    });
-    counted += done;
-    if (done < COUNT_BATCH) return counted;
-  }
+  return transaction(db, () => {
+    const rows = pending.all(maxRows) as unknown as { id: number; text: string }[];
+    for (const row of rows) {
+      const stats = termStats(row.text);
+      write.run(stats.counts, stats.words, row.id);
+    }
+    return rows.length;
+  });
+}
+
+/** Rows counted at creation (about 70 ms), then per background round (about 15 ms). */
+export const COUNT_AT_START = 2000;
+export const COUNT_PER_ROUND = 500;
+
+/** Failed rounds in a row after which the catch-up gives up until the next start (closed database). */
+const COUNT_FAILURES_MAX = 20;
+
+/**
+ * Counts the rows without counts: up to COUNT_AT_START now, the rest COUNT_PER_ROUND at a time
+ * every `intervalMs` on the event loop, so a start after the upgrade that added the counts does not
+ * wait for every stored memory (about 30,000 a second). Returns the function that stops it.
+ */
+export function catchUpCounts(db: Db, intervalMs: number): () => void {
+  if (countUncounted(db, COUNT_AT_START) < COUNT_AT_START) return () => {};
+  let failures = 0;
+  const timer = setInterval(() => {
+    try {
+      if (countUncounted(db, COUNT_PER_ROUND) < COUNT_PER_ROUND) clearInterval(timer);
+      failures = 0;
+    } catch {
+      // Busy: the next round tries again. Closed: it stops after a few rounds.
+      if (++failures >= COUNT_FAILURES_MAX) clearInterval(timer);
+    }
+  }, intervalMs);
+  (timer as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
 }

@@ -1,16 +1,17 @@
 /**
  * Search ranking reads each row's stored term counts (`term_counts`, `word_count`) instead of cutting
  * its text into words again. The backend writes them with every row it stores, catches up rows
- * without them when it is created (an older database, rows inserted by hand), and ranks a row not
- * counted yet from its text with the same score.
+ * without them when it is created (an older database, rows inserted by hand; a large backlog in
+ * the background), and ranks a row not counted yet from its text with the same score.
  */
 import { describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import { queryTerms } from '../../plugins/memory/fts-query.ts';
 import { bm25Scores, termStats } from '../../plugins/memory/rank.ts';
+import { COUNT_AT_START, COUNT_PER_ROUND } from '../../plugins/memory/upkeep.ts';
 import { manualClock } from '../../src/clock.ts';
-import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
+import { applyMigrations, closeDatabase, type Db, openDatabase, transaction } from '../../src/db/index.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
@@ -139,6 +140,27 @@ describe('stored term counts', () => {
     );
     expect(fromCounts).toEqual(fromText);
     expect(fromText.filter((score) => score > 0)).toHaveLength(3);
+  });
+
+  it('counts a large backlog in the background, searching it meanwhile with the same results', async () => {
+    const db = memoryDb();
+    const insert = db.$client.prepare(INSERT);
+    const rows = COUNT_AT_START + 3 * COUNT_PER_ROUND + 7;
+    transaction(db, () => {
+      for (let i = 0; i < rows; i++)
+        insert.run(`+1${i % 4}`, `c${i}`, 'transcript', 0, `parrot ${i} talks`, NOW - i);
+    });
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), countIntervalMs: 5 });
+    // The creation counted the first rows only; a search ranks the rest from their text.
+    expect(uncounted(db)).toBe(rows - COUNT_AT_START);
+    const before = await backend.search({ userId: '+13' }, 'parrots talking', { limit: 10 });
+    expect(before).toHaveLength(10);
+    for (let wait = 0; wait < 200 && uncounted(db) > 0; wait++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(uncounted(db)).toBe(0);
+    expect(await backend.search({ userId: '+13' }, 'parrots talking', { limit: 10 })).toEqual(before);
+    await backend.close?.();
+    closeDatabase(db);
   });
 
   it('catches up the rows of a database made before the counts when the backend is created', async () => {
