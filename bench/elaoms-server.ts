@@ -5,6 +5,7 @@
  */
 
 import { createEmbeddedBackend } from '../plugins/memory/embedded.ts';
+import { countUncounted } from '../plugins/memory/upkeep.ts';
 import { createApp } from '../src/app.ts';
 import { systemClock } from '../src/clock.ts';
 import { transaction } from '../src/db/index.ts';
@@ -38,8 +39,11 @@ function seed(core: Awaited<ReturnType<typeof createApp>>, count: number, caller
       );
     }
   });
-  // Rows inserted by hand reach the caller index when a backend is created on the database.
-  return createEmbeddedBackend({ db: core.db, clock: systemClock }).close?.();
+  // Rows inserted by hand reach the caller index when a backend is created on the database, and
+  // get their term counts (the backend counts a large backlog in the background; done here first).
+  const indexed = createEmbeddedBackend({ db: core.db, clock: systemClock }).close?.();
+  while (countUncounted(core.db, 10_000) > 0);
+  return indexed;
 }
 
 const core = await createApp({
