@@ -37,9 +37,9 @@ export interface EmbeddedOptions {
  * so no request waits behind a long one (a step writes at most MERGE_PAGES pages, 20–25 ms).
  */
 const MERGE_INTERVAL_MS = 5_000;
+const MERGE_STEPS_PER_ROUND = 2;
 /** Rows without counts (after the upgrade that added them) are counted a few hundred at a time. */
 const COUNT_INTERVAL_MS = 50;
-const MERGE_STEPS_PER_ROUND = 2;
 
 const DAY_MS = 86_400_000;
 
