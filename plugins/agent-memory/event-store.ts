@@ -167,9 +167,11 @@ export class EventStore {
     const finished = sql`status IN ('delivered', 'skipped', 'dead') AND received_at < ${beforeMs}`;
     return transaction(this.db, () => {
       this.deletePayloads(finished);
+      // The inner SELECT reads only the payload table's key index, not its 23 KB rows.
       this.db.run(sql`
-        DELETE FROM agent_memory_event_payloads
-        WHERE NOT EXISTS (SELECT 1 FROM agent_memory_events e WHERE e.id = event_id)`);
+        DELETE FROM agent_memory_event_payloads WHERE event_id IN (
+          SELECT p.event_id FROM agent_memory_event_payloads p
+          WHERE NOT EXISTS (SELECT 1 FROM agent_memory_events e WHERE e.id = p.event_id))`);
       return this.db.all<{ id: string }>(sql`DELETE FROM agent_memory_events WHERE ${finished} RETURNING id`)
         .length;
     });
