@@ -122,7 +122,8 @@ export interface LoggerOptions {
  *   it keeps the chunks' lengths; each line is encoded once here.
  * - 4 KB (PIPE_BUF): WORKERS=N processes share one stdout. A pipe takes a write of up to 4 KB whole
  *   or not at all; a larger one can be taken in part and interleaved with another process's, which
- *   tore thousands of lines in a test with four writers and a slow reader.
+ *   tore thousands of lines in a test with four writers and a slow reader. (A single line longer
+ *   than 4 KB, a long stack trace, is still one write and can still tear.)
  * `closeLog` writes them all out before an exit.
  */
 const PIPE_BUF = 4096;

@@ -127,7 +127,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     for (const row of rows) insertTerms.run(row.id, callerTerms(row.userId, row.text));
   }
   if (indexUnindexed(db, indexRows) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
-  const stopCounting = catchUpCounts(db, options.countIntervalMs ?? COUNT_INTERVAL_MS);
+  const stopCounting = catchUpCounts(db, options.countIntervalMs ?? COUNT_INTERVAL_MS, () => clock.now());
   const merging = setInterval(() => {
     try {
       mergeIndex(db, MERGE_STEPS_PER_ROUND);

@@ -11,7 +11,9 @@ import { queryTerms } from '../../plugins/memory/fts-query.ts';
 import { bm25Scores, termStats } from '../../plugins/memory/rank.ts';
 import { COUNT_AT_START, COUNT_PER_ROUND } from '../../plugins/memory/upkeep.ts';
 import { manualClock } from '../../src/clock.ts';
+import { CORE_MIGRATIONS } from '../../src/core.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase, transaction } from '../../src/db/index.ts';
+import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
@@ -159,6 +161,38 @@ describe('stored term counts', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     expect(uncounted(db)).toBe(0);
     expect(await backend.search({ userId: '+13' }, 'parrots talking', { limit: 10 })).toEqual(before);
+    await backend.close?.();
+    closeDatabase(db);
+  });
+
+  it('leaves the background counting to the process holding its lease', async () => {
+    const db = memoryDb();
+    applyMigrations(db, CORE_MIGRATIONS, '__elaoms_migrations_core');
+    const insert = db.$client.prepare(INSERT);
+    const rows = COUNT_AT_START + 2 * COUNT_PER_ROUND;
+    transaction(db, () => {
+      for (let i = 0; i < rows; i++) insert.run('+1', `c${i}`, 'transcript', 0, `parrot ${i}`, NOW);
+    });
+    // Another process is catching up (it holds the lease): this one counts its first rows only.
+    expect(acquireLease(db, 'memory.term-counts', 'other-process', NOW, 60_000)).toBe(true);
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), countIntervalMs: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(uncounted(db)).toBe(rows - COUNT_AT_START);
+    // That process stops: this one takes over and finishes, then lets the lease go.
+    releaseLease(db, 'memory.term-counts', 'other-process');
+    const leased = () =>
+      (
+        db.$client
+          .prepare("SELECT count(*) AS n FROM elaoms_leases WHERE name = 'memory.term-counts'")
+          .get() as {
+          n: number;
+        }
+      ).n;
+    for (let wait = 0; wait < 200 && (uncounted(db) > 0 || leased() > 0); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(uncounted(db)).toBe(0);
+    expect(leased()).toBe(0);
     await backend.close?.();
     closeDatabase(db);
   });
