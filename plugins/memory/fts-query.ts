@@ -5,7 +5,7 @@
  * The embedded index holds each caller's words behind the caller's key (`callerTerms`).
  */
 import { createHash } from 'node:crypto';
-import { cachedStem, foldedWords, indexTerms } from './rank.ts';
+import { indexTerms, termStats } from './rank.ts';
 
 /** Most words a query keeps (a spoken question is short; this bounds the work of one search). */
 export const MAX_QUERY_TOKENS = 24;
@@ -42,9 +42,7 @@ let lastKey: { userId: string; key: string } | undefined;
 
 /** The caller's indexed terms of `text`: each distinct folded, stemmed word behind the caller's key. */
 export function callerTerms(userId: string, text: string): string {
-  const terms = new Set<string>();
-  for (const word of new Set(foldedWords(text))) terms.add(cachedStem(word));
-  return keyedTerms(userId, terms);
+  return keyedTerms(userId, termStats(text).terms);
 }
 
 /** Distinct terms (from `termStats` or {@link callerTerms}) behind the caller's key, as indexed. */

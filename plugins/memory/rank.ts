@@ -3,9 +3,10 @@
  * every row of the index, every caller's, and walks the term's whole doclist to get it: the cost of
  * a search grew with the total number of memories. Here the statistics come from the caller's rows:
  * term frequency per row, document frequency among the caller's matching rows, and their average
- * length. The same `indexTerms` makes the caller index's terms (`callerTerms`), the query's terms and
- * the words counted here (stored with each row by `termStats`), so what is counted is what matched. It folds and stems like SQLite's
- * `porter unicode61 remove_diacritics 2` tokenizer, which the first index used.
+ * length. `termStats` makes a row's terms, for the caller index (`callerTerms`) and for the counts
+ * stored with the row, and `indexTerms` the query's, both by the same folding and stemming, so what
+ * is counted is what matched. It folds and stems like SQLite's `porter unicode61 remove_diacritics 2`
+ * tokenizer, which the first index used.
  */
 import { porterStem } from './porter.ts';
 
@@ -21,7 +22,7 @@ const ASCII = /^[\x00-\x7f]*$/;
 const STEM_CACHE_MAX = 50_000;
 const stems = new Map<string, string>();
 
-export function cachedStem(word: string): string {
+function cachedStem(word: string): string {
   let stem = stems.get(word);
   if (stem === undefined) {
     if (stems.size >= STEM_CACHE_MAX) stems.clear();
@@ -39,7 +40,7 @@ function fold(text: string): string {
 }
 
 /** Runs of letters and digits of the folded text, not yet stemmed. */
-export function foldedWords(text: string): string[] {
+function foldedWords(text: string): string[] {
   return fold(text).match(WORDS) ?? [];
 }
 
@@ -117,29 +118,18 @@ export function bm25Scores(queryTerms: string[], docs: readonly Scorable[], tota
   const terms = [...new Set(queryTerms)];
   if (terms.length === 0 || docs.length === 0) return docs.map(() => 0);
   const needles = terms.map((term) => ` ${term}:`);
-  const termIndex = new Map(terms.map((term, i) => [term, i]));
-  // Of texts not counted yet: each distinct word is stemmed and looked up once, -1 for no query term.
-  const wordTerm = new Map<string, number>();
   const counts: Uint16Array[] = [];
   const lengths: number[] = [];
   const docFreq = new Array<number>(terms.length).fill(0);
   for (const doc of docs) {
+    // A row not counted yet is counted here, by the same function that counts stored rows.
+    const stats =
+      doc.termCounts != null && doc.wordCount != null
+        ? { counts: doc.termCounts, words: doc.wordCount }
+        : termStats(doc.text ?? '');
     const tf = new Uint16Array(terms.length);
-    if (doc.termCounts != null && doc.wordCount != null) {
-      for (let i = 0; i < needles.length; i++) tf[i] = countOf(doc.termCounts, needles[i] as string);
-      lengths.push(doc.wordCount);
-    } else {
-      const words = foldedWords(doc.text ?? '');
-      for (const word of words) {
-        let i = wordTerm.get(word);
-        if (i === undefined) {
-          i = termIndex.get(cachedStem(word)) ?? -1;
-          wordTerm.set(word, i);
-        }
-        if (i >= 0 && tf[i]! < MAX_TF) tf[i]!++;
-      }
-      lengths.push(words.length);
-    }
+    for (let i = 0; i < needles.length; i++) tf[i] = countOf(stats.counts, needles[i] as string);
+    lengths.push(stats.words);
     for (let i = 0; i < tf.length; i++) if (tf[i]! > 0) docFreq[i]!++;
     counts.push(tf);
   }
