@@ -3,7 +3,8 @@
  * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
  * nothing. The FTS5 table `memory_terms` indexes each row under its caller's key, which the backend
  * writes itself (`indexRows`); a search reads only the caller's doclists (the caller's newest
- * `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's own rows and by recency.
+ * `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's own rows and by recency,
+ * from their term counts in `memory_ranks`, where each caller's rows are stored together.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
@@ -13,7 +14,7 @@ import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
-import { catchUpCounts, indexUnindexed, mergeIndex } from './upkeep.ts';
+import { catchUpCounts, INSERT_RANK, indexUnindexed, mergeIndex } from './upkeep.ts';
 
 export { mergeIndex } from './upkeep.ts';
 
@@ -55,7 +56,7 @@ interface Candidate {
   createdAt: number;
   termCounts: string | null;
   wordCount: number | null;
-  text: string | null;
+  text?: string;
 }
 
 interface Hit {
@@ -104,15 +105,25 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   const client = db.$client;
   // ORDER BY rowid DESC is the index's own order, so FTS5 stops after the newest SEARCH_CANDIDATES
   // matches; it walks the doclists backwards, slower, so a caller with fewer rows than that skips it.
-  // Ranking reads the stored counts; the text only of a row not counted yet.
-  const candidatesSql = `SELECT m.id AS id, m.created_at AS createdAt, m.term_counts AS termCounts,
-            m.word_count AS wordCount,
-            CASE WHEN m.term_counts IS NULL OR m.word_count IS NULL THEN m.text END AS text
-       FROM memory_terms JOIN memory_items m ON m.id = memory_terms.rowid
-      WHERE memory_terms MATCH ? AND m.user_id = ?`;
+  // Ranking reads the caller's `memory_ranks` rows, which lie together, not `memory_items`, where
+  // they lie among everyone's. A match without one is a row not counted yet, or another caller's
+  // whose key is the same: `uncountedStatement` tells them apart and gives the text to rank.
+  const candidatesSql = `SELECT memory_terms.rowid AS id, r.created_at AS createdAt,
+            r.term_counts AS termCounts, r.word_count AS wordCount
+       FROM memory_terms LEFT JOIN memory_ranks r ON r.user_id = ?2 AND r.id = memory_terms.rowid
+      WHERE memory_terms MATCH ?1`;
   const allMatches = client.prepare(candidatesSql);
   const newestMatches = client.prepare(
     `${candidatesSql} ORDER BY memory_terms.rowid DESC LIMIT ${SEARCH_CANDIDATES}`,
+  );
+  const uncountedStatement = client.prepare(
+    'SELECT created_at AS createdAt, text FROM memory_items WHERE id = ? AND user_id = ?',
+  );
+  const insertRank = client.prepare(INSERT_RANK);
+  // Rows this backend stores are indexed at once; when no row stored by others lies below them, the
+  // mark moves past them too, so the next start has nothing to walk through (indexUnindexed).
+  const advanceIndexed = client.prepare(
+    'UPDATE memory_terms_state SET indexed_through = ?1 WHERE id = 1 AND indexed_through >= ?2 - 1 AND indexed_through < ?1',
   );
   const hitStatement = client.prepare(
     `SELECT id, text, kind, conversation_id AS conversationId, agent_id AS agentId,
@@ -167,6 +178,16 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     .where(eq(memoryItems.userId, sql.placeholder('userId')))
     .prepare();
 
+  /** The matches with their counts, or their text when not counted yet; none of another caller. */
+  function ranked(found: Candidate[], userId: string): Candidate[] {
+    if (found.every((hit) => hit.termCounts !== null)) return found;
+    return found.flatMap((hit) => {
+      if (hit.termCounts !== null) return [hit];
+      const row = uncountedStatement.get(hit.id, userId) as { createdAt: number; text: string } | undefined;
+      return row ? [{ ...hit, ...row }] : [];
+    });
+  }
+
   function recencyWeight(createdAt: number): number {
     const age = Math.max(0, clock.now() - createdAt);
     return 0.5 + 0.5 * 2 ** (-age / halfLifeMs);
@@ -204,7 +225,6 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
           text: piece.text,
           metadataJson,
           createdAt,
-          termCounts: counted.counts,
           wordCount: counted.words,
         };
       });
@@ -219,6 +239,11 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
         for (const row of inserted) {
           const counted = stats.get(pieceKey(row.kind, row.seq)) as TermStats;
           insertTerms.run(row.id, keyedTerms(scope.userId, counted.terms));
+          insertRank.run(scope.userId, row.id, createdAt, counted.words, counted.counts);
+        }
+        if (inserted.length > 0) {
+          const ids = inserted.map((row) => row.id);
+          advanceIndexed.run(Math.max(...ids), Math.min(...ids));
         }
         return conversationIdsQuery.all({
           userId: scope.userId,
@@ -237,7 +262,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       return readSnapshot(db, () => {
         const total = (countStatement.get(scope.userId) as { n: number }).n;
         const candidates = total > SEARCH_CANDIDATES ? newestMatches : allMatches;
-        const found = candidates.all(match, scope.userId) as unknown as Candidate[];
+        const found = ranked(candidates.all(match, scope.userId) as unknown as Candidate[], scope.userId);
         if (found.length === 0) return [];
         const relevance = bm25Scores(terms, found, total);
         return found

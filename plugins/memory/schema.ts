@@ -1,7 +1,8 @@
 /**
  * The embedded backend's tables. `memory_items` holds every stored text (one row per chunk of a
- * conversation), `memory_user_summaries` the one summary per caller that call start reads. The FTS5
- * index over `memory_items.text` and its triggers are a hand-written migration (drizzle-kit --custom).
+ * conversation), `memory_user_summaries` the one summary per caller that call start reads. The
+ * caller index (FTS5 `memory_terms`), what ranking reads of each row (`memory_ranks`, a WITHOUT ROWID
+ * table drizzle-kit cannot declare) and their triggers are hand-written SQL in the migrations.
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
@@ -24,19 +25,16 @@ export const memoryItems = sqliteTable(
     /** Milliseconds since the epoch: when the conversation ended. */
     createdAt: integer('created_at').notNull(),
     /**
-     * What search ranking counts, so it need not cut the text into words again: each distinct
-     * folded, stemmed word with its count, as ` word:count` (`termStats` in rank.ts). Null until the
-     * backend counted the row (rows of an older database, rows inserted by hand).
+     * How many words the text has. Null until the backend counted the row and wrote its
+     * `memory_ranks` row (rows of an older database, rows inserted by hand).
      */
-    termCounts: text('term_counts'),
-    /** How many words the text has (BM25's document length); null with `termCounts`. */
     wordCount: integer('word_count'),
   },
   (t) => [
     uniqueIndex('memory_items_conversation_uq').on(t.userId, t.conversationId, t.kind, t.seq),
     index('memory_items_user_recent_idx').on(t.userId, t.createdAt),
     /** The rows still to count: empty once the backend has caught up, so it costs nothing after. */
-    index('memory_items_uncounted_idx').on(t.id).where(sql`${t.termCounts} IS NULL`),
+    index('memory_items_uncounted_idx').on(t.id).where(sql`${t.wordCount} IS NULL`),
   ],
 );
 

@@ -1,6 +1,6 @@
 /**
  * The embedded backend's upkeep of what it derives from `memory_items`: the caller index
- * (`memory_terms`) and the term counts that search ranking reads. The backend writes both with every
+ * (`memory_terms`) and the term counts that search ranking reads (`memory_ranks`). The backend writes both with every
  * row it stores; rows it did not write (an older database, rows inserted by hand) are caught up when
  * a backend is created, and the index's segments are merged in the background.
  */
@@ -15,7 +15,8 @@ const INDEX_BATCH = 2000;
 /**
  * Indexes every row `memory_terms` does not hold yet: after the migration that created it (the rows
  * of the old index), and rows inserted by hand. `memory_terms_state.indexed_through` says up to which
- * id that is done, so a start without new rows costs one query; each batch commits its progress.
+ * id that is done (storing moves it past the stored rows when nothing lies below them), so a start
+ * without new rows costs two reads and no write lock; each batch commits its progress.
  */
 export function indexUnindexed(
   db: Db,
@@ -73,23 +74,36 @@ export function mergeIndex(db: Db, maxSteps = 50): number {
   return merged;
 }
 
+/** A row's ranking data (`termStats`): user id, id, created at, word count, term counts. */
+export const INSERT_RANK =
+  'INSERT OR REPLACE INTO memory_ranks (user_id, id, created_at, word_count, term_counts) VALUES (?, ?, ?, ?, ?)';
+
 /**
- * Writes `term_counts` and `word_count` of up to `maxRows` rows without them (rows stored before
- * the column existed, rows inserted by hand), oldest first, through the partial index of such rows,
- * in one transaction; returns how many. Until then ranking counts such a row from its text, with
- * the same result.
+ * Counts up to `maxRows` rows not counted yet (rows of an older database, rows inserted by hand),
+ * oldest first, through the partial index of rows whose `word_count` is null: writes their
+ * `memory_ranks` row and their word count, in one transaction; returns how many. Until then ranking
+ * counts such a row from its text, with the same result. Nothing to count takes no write lock.
  */
 export function countUncounted(db: Db, maxRows: number): number {
   const client = db.$client;
   const pending = client.prepare(
-    'SELECT id, text FROM memory_items WHERE term_counts IS NULL ORDER BY id LIMIT ?',
+    `SELECT id, user_id AS userId, created_at AS createdAt, text FROM memory_items
+      WHERE word_count IS NULL ORDER BY id LIMIT ?`,
   );
-  const write = client.prepare('UPDATE memory_items SET term_counts = ?, word_count = ? WHERE id = ?');
+  if (!client.prepare('SELECT 1 FROM memory_items WHERE word_count IS NULL LIMIT 1').get()) return 0;
+  const rank = client.prepare(INSERT_RANK);
+  const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
   return transaction(db, () => {
-    const rows = pending.all(maxRows) as unknown as { id: number; text: string }[];
+    const rows = pending.all(maxRows) as unknown as {
+      id: number;
+      userId: string;
+      createdAt: number;
+      text: string;
+    }[];
     for (const row of rows) {
       const stats = termStats(row.text);
-      write.run(stats.counts, stats.words, row.id);
+      rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
+      counted.run(stats.words, row.id);
     }
     return rows.length;
   });

@@ -68,6 +68,27 @@ describe('embedded caller index', () => {
     closeDatabase(db);
   });
 
+  it('moves its mark past the rows it stores, unless a row stored by hand lies below them', async () => {
+    const db = memoryDb();
+    const mark = () =>
+      (db.$client.prepare('SELECT indexed_through AS n FROM memory_terms_state').get() as { n: number }).n;
+    const top = () => (db.$client.prepare('SELECT max(id) AS n FROM memory_items').get() as { n: number }).n;
+    const backend = createEmbeddedBackend({ db, clock: manualClock() });
+    await backend.storeConversation(
+      { userId: '+1' },
+      conversation('c1', 'parrot talks', { facts: ['A parrot'] }),
+    );
+    expect(mark()).toBe(top());
+    db.$client.prepare(insertSql).run('+1', 'hand', 'fact', 0, 'A budgie by hand', 2);
+    const byHand = top();
+    await backend.storeConversation({ userId: '+1' }, conversation('c2', 'budgie sings'));
+    expect(mark()).toBe(byHand - 1);
+    createEmbeddedBackend({ db, clock: manualClock() });
+    expect(mark()).toBe(top());
+    expect(texts(await backend.search({ userId: '+1' }, 'budgie'))).toContain('A budgie by hand');
+    closeDatabase(db);
+  });
+
   it('writes each caller word once per row, behind the caller key, and erasure removes them', async () => {
     const db = memoryDb();
     const backend = createEmbeddedBackend({ db, clock: manualClock() });

@@ -1,8 +1,8 @@
 /**
- * Search ranking reads each row's stored term counts (`term_counts`, `word_count`) instead of cutting
- * its text into words again. The backend writes them with every row it stores, catches up rows
- * without them when it is created (an older database, rows inserted by hand; a large backlog in
- * the background), and ranks a row not counted yet from its text with the same score.
+ * Search ranking reads each row's stored term counts (`memory_ranks`) instead of cutting its text
+ * into words again. The backend writes them with every row it stores, catches up rows without them
+ * when it is created (an older database, rows inserted by hand; a large backlog in the background),
+ * and ranks a row not counted yet from its text with the same score.
  */
 import { describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
@@ -30,16 +30,28 @@ interface CountRow {
 
 function countRows(db: Db): CountRow[] {
   return db.$client
-    .prepare('SELECT text, term_counts AS termCounts, word_count AS wordCount FROM memory_items ORDER BY id')
+    .prepare(
+      `SELECT m.text, r.term_counts AS termCounts, r.word_count AS wordCount
+         FROM memory_items m LEFT JOIN memory_ranks r ON r.user_id = m.user_id AND r.id = m.id
+        ORDER BY m.id`,
+    )
     .all() as unknown as CountRow[];
 }
 
+function count(db: Db, sqlText: string): number {
+  return (db.$client.prepare(sqlText).get() as { n: number }).n;
+}
+
+/** Rows not counted yet, checked both ways: no word count, and no ranks row. */
 function uncounted(db: Db): number {
-  return (
-    db.$client.prepare('SELECT count(*) AS n FROM memory_items WHERE term_counts IS NULL').get() as {
-      n: number;
-    }
-  ).n;
+  const marked = count(db, 'SELECT count(*) AS n FROM memory_items WHERE word_count IS NULL');
+  const unranked = count(
+    db,
+    `SELECT count(*) AS n FROM memory_items m
+      WHERE NOT EXISTS (SELECT 1 FROM memory_ranks r WHERE r.user_id = m.user_id AND r.id = m.id)`,
+  );
+  expect(unranked).toBe(marked);
+  return marked;
 }
 
 describe('stored term counts', () => {
@@ -110,9 +122,9 @@ describe('stored term counts', () => {
     const counted = await backend.search({ userId: '+1' }, 'When does Biscuit see the vet?', { limit: 10 });
     expect(counted.length).toBeGreaterThanOrEqual(3);
 
-    db.$client.exec(
-      "UPDATE memory_items SET term_counts = NULL, word_count = NULL WHERE conversation_id IN ('c0', 'c2')",
-    );
+    db.$client.exec(`DELETE FROM memory_ranks WHERE id IN
+      (SELECT id FROM memory_items WHERE conversation_id IN ('c0', 'c2'))`);
+    db.$client.exec("UPDATE memory_items SET word_count = NULL WHERE conversation_id IN ('c0', 'c2')");
     expect(uncounted(db)).toBeGreaterThan(0);
     const fromText = await backend.search({ userId: '+1' }, 'When does Biscuit see the vet?', { limit: 10 });
     expect(fromText).toEqual(counted);
@@ -195,6 +207,27 @@ describe('stored term counts', () => {
     expect(leased()).toBe(0);
     await backend.close?.();
     closeDatabase(db);
+  });
+
+  it('starts without the write lock when nothing is left to index or count', async () => {
+    const { db: first, path, dir } = databaseBefore(MEMORY_MIGRATIONS, 'term_counts', TABLE);
+    closeDatabase(first);
+    const db = openDatabase({ path, busyTimeoutMs: 0 });
+    applyMigrations(db, MEMORY_MIGRATIONS, TABLE);
+    await createEmbeddedBackend({ db, clock: manualClock(NOW) }).storeConversation(
+      { userId: '+1' },
+      conversation('c1', 'parrot talks'),
+    );
+    // Another process writes: a backend created now must not wait for (or fail on) its lock.
+    const writer = openDatabase({ path, busyTimeoutMs: 0 });
+    writer.$client.exec('BEGIN IMMEDIATE');
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    expect((await backend.search({ userId: '+1' }, 'parrot')).map((hit) => hit.text)).toHaveLength(1);
+    writer.$client.exec('ROLLBACK');
+    await backend.close?.();
+    closeDatabase(writer);
+    closeDatabase(db);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('catches up the rows of a database made before the counts when the backend is created', async () => {

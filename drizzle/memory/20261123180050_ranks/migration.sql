@@ -1,0 +1,31 @@
+-- What search ranking reads of each row (plugins/memory/rank.ts termStats), kept together per caller:
+-- a WITHOUT ROWID table is stored in its primary key's order, so one caller's rows share a few pages.
+-- In memory_items they were scattered among every other caller's rows, and a search at 100k memories
+-- read about a hundred pages for the caller's hundred matches (docs/performance.md, item 22).
+CREATE TABLE `memory_ranks` (
+	`user_id` text NOT NULL,
+	`id` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	`word_count` integer NOT NULL,
+	`term_counts` text NOT NULL,
+	PRIMARY KEY (`user_id`, `id`)
+) WITHOUT ROWID;
+--> statement-breakpoint
+INSERT INTO `memory_ranks` (`user_id`, `id`, `created_at`, `word_count`, `term_counts`)
+  SELECT `user_id`, `id`, `created_at`, `word_count`, `term_counts` FROM `memory_items`
+   WHERE `term_counts` IS NOT NULL AND `word_count` IS NOT NULL ORDER BY `user_id`, `id`;
+--> statement-breakpoint
+-- memory_items.word_count now says whether the row has its memory_ranks row: null until counted.
+UPDATE `memory_items` SET `word_count` = NULL WHERE `term_counts` IS NULL;
+--> statement-breakpoint
+DROP INDEX `memory_items_uncounted_idx`;
+--> statement-breakpoint
+ALTER TABLE `memory_items` DROP COLUMN `term_counts`;
+--> statement-breakpoint
+CREATE INDEX `memory_items_uncounted_idx` ON `memory_items` (`id`) WHERE "memory_items"."word_count" IS NULL;
+--> statement-breakpoint
+-- No foreign key: a later migration that rebuilds memory_items would cascade into this table. A
+-- dropped table fires no triggers, so this one only follows real deletes (erasure, by hand).
+CREATE TRIGGER `memory_items_ranks_delete` AFTER DELETE ON `memory_items` BEGIN
+  DELETE FROM `memory_ranks` WHERE `user_id` = old.`user_id` AND `id` = old.`id`;
+END;
