@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { sql } from 'drizzle-orm';
+import { sleep } from '../helpers/wait.ts';
 import { type Harness, harness, openMemoryFake, tempDir } from './harness.ts';
 import { transcription } from './payloads.ts';
 
@@ -20,8 +21,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('delivery lease', () => {
   it('is renewed while a slow delivery runs, so the event is not claimed and stored twice', async () => {

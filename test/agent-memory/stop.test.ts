@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'bun:test';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 import { type Harness, harness, openMemoryFake, tempDir } from './harness.ts';
 import { transcription } from './payloads.ts';
 
@@ -19,8 +20,6 @@ afterEach(async () => {
   for (const h of open.splice(0)) await h.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function start(options: { dbPath?: string; delivery?: Record<string, unknown> } = {}) {
   const h = await harness({
@@ -97,7 +96,10 @@ describe('stopping the delivery worker', () => {
       (await (await h.postCall(transcription({ conversationId: 'conv_stop_worker' }))).json()).status,
     ).toBe('queued');
     h.service.start();
-    for (let i = 0; i < 100 && rowOf(h, 'conv_stop_worker').status !== 'delivering'; i++) await sleep(5);
+    await waitUntil(() => rowOf(h, 'conv_stop_worker').status === 'delivering', {
+      withinMs: 500,
+      everyMs: 5,
+    });
     expect(rowOf(h, 'conv_stop_worker').status).toBe('delivering');
     const stopping = h.service.stop();
     const seen = await watch(h, 'conv_stop_worker', stopping);

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CacheConfig, createCacheService } from '../../plugins/cache/index.ts';
 import { manualClock } from '../../src/clock.ts';
 import { createLogger, memoryDestination } from '../../src/log.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import type { CacheCore } from './helpers.ts';
 import { cacheCore } from './helpers.ts';
 
@@ -95,8 +96,7 @@ describe('cache service without Redis', () => {
       await cache.store().set('gone', 'x', 1);
       await cache.store().set('kept', 'y', 60);
       clock.advance(1_000);
-      const deadline = Date.now() + 2_000;
-      while (cache.memory.size > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil(() => cache.memory.size <= 1);
       expect(cache.memory.size).toBe(1);
       expect(cache.stats().expirations).toBe(1);
       expect(await cache.store().getText('kept')).toBe('y');

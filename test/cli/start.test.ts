@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runnerArgs, sleep } from '../helpers/process.ts';
+import { freePort, runnerArgs, untilHealthy } from '../helpers/process.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -41,21 +42,11 @@ async function startAndCheck(workers: number) {
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (err += chunk));
   try {
-    let status = 0;
-    const deadline = Date.now() + 20_000;
-    while (status !== 200) {
-      if (child.exitCode !== null) throw new Error(`elaoms start exited with ${child.exitCode}: ${err}`);
-      if (Date.now() > deadline) throw new Error(`/health did not answer within 20 s: ${err}`);
-      status = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.arrayBuffer().then(() => r.status),
-        () => 0,
-      );
-      if (status !== 200) await sleep(50);
-    }
+    await untilHealthy(child, port, () => err);
     const starts = () => out.split('\n').filter((l) => l.includes('"msg":"elaoms started"')).length;
     // A worker logs "elaoms started" before it prints its banner: wait for both, within the deadline.
     const listening = `elaoms listening on http://127.0.0.1:${port}`;
-    while ((starts() < workers || !out.includes(listening)) && Date.now() < deadline) await sleep(50);
+    await waitUntil(() => starts() >= workers && out.includes(listening), { withinMs: 20_000, everyMs: 50 });
     expect(starts()).toBe(workers);
     expect(out).toContain(listening);
   } finally {

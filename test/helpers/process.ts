@@ -15,7 +15,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { waitUntil } from './wait.ts';
+
+export { sleep } from './wait.ts';
 
 /** Arguments after `process.execPath` that run `script` with the runtime running the tests. */
 export function runnerArgs(script: string): string[] {
@@ -86,6 +88,29 @@ export function startScript(
       reject(new Error(`exited with ${code}: ${out}`));
     });
   });
+}
+
+/**
+ * Waits until `child` answers 200 on `/health` at `port` and `ready()` holds, within 20 s; fails
+ * with the child's output if it exits first or the time runs out.
+ */
+export async function untilHealthy(
+  child: ChildProcess,
+  port: number,
+  output: () => string,
+  ready: () => boolean = () => true,
+): Promise<void> {
+  const healthy = async () => {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${output()}`);
+    const status = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.arrayBuffer().then(() => response.status),
+      () => 0,
+    );
+    return status === 200 && ready();
+  };
+  if (!(await waitUntil(healthy, { withinMs: 20_000, everyMs: 50 }))) {
+    throw new Error(`/health did not answer 200 within 20 s: ${output()}`);
+  }
 }
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));

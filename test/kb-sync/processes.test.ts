@@ -8,14 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ElevenLabsFake, startElevenLabsFake } from '../fakes/elevenlabs.ts';
+import { eventually } from '../helpers/wait.ts';
 import { type KbHarness, kbHarness } from './helpers.ts';
 
 const CREATE_TEXT = '/v1/convai/knowledge-base/text';
 const isCreate = (method: string, path: string) => method === 'POST' && path === CREATE_TEXT;
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-}
 
 function rows(h: KbHarness): Array<{ id: string; sync_status: string; claim: string | null }> {
   return h.core.db.$client.prepare('SELECT id, sync_status, claim FROM kb_documents').all() as any;
@@ -42,7 +39,10 @@ describe('kb-sync across processes', () => {
     const config = { database, elevenlabs: { timeoutMs: 60_000 } };
     const first = await kbHarness({ fake, config });
     const doc = await first.add({ text: 'uploading while the process stops' });
-    await until(() => fake.requests.some((r) => isCreate(r.method, r.path)));
+    await eventually('a create request', () => fake.requests.some((r) => isCreate(r.method, r.path)), {
+      withinMs: 10_000,
+      everyMs: 5,
+    });
     await first.service.stop();
     expect(rows(first)).toEqual([{ id: doc.id, sync_status: 'pending', claim: null }]);
     expect(first.logs.some((l) => l.msg === 'kb sync stopped during upload; document queued again')).toBe(
@@ -92,7 +92,14 @@ describe('kb-sync across processes', () => {
     for (let i = 0; i < 6; i++) await a.add({ text: `bulk import ${i}` });
 
     await a.core.start();
-    await until(() => fake.requests.filter((r) => isCreate(r.method, r.path)).length === 2);
+    await eventually(
+      'two create requests',
+      () => fake.requests.filter((r) => isCreate(r.method, r.path)).length === 2,
+      {
+        withinMs: 10_000,
+        everyMs: 5,
+      },
+    );
     // b's workers try to claim as they start; every slot is held by a's two live uploads.
     await b.core.start();
     const syncing = rows(b).filter((r) => r.sync_status === 'syncing');

@@ -1,16 +1,18 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { route } from '../fakes/faults.ts';
+import { eventually } from '../helpers/wait.ts';
 import { type KbHarness, kbHarness } from './helpers.ts';
 
 const TEXT = route('POST', '/v1/convai/knowledge-base/text');
 
 async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await probe();
-    if (ok(value)) return value;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('condition not reached');
+  let value: T | undefined;
+  const probed = async () => {
+    value = await probe();
+    return ok(value);
+  };
+  await eventually('the awaited state', probed, { everyMs: 5 });
+  return value as T;
 }
 
 describe('kb-sync retry-sync rules', () => {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import type { MemoryBackend } from '../../plugins/memory/types.ts';
+import { sleep } from '../helpers/wait.ts';
 import { conversation } from './helpers.ts';
 
 export interface BackendUnderTest {
@@ -13,10 +14,6 @@ export interface BackendUnderTest {
 
 const ALICE = { userId: '+15551230001', agentId: 'agent_1' };
 const BOB = { userId: '+15551230002', agentId: 'agent_1' };
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function backendContract(name: string, makeBackend: () => Promise<BackendUnderTest>): void {
   describe(`MemoryBackend contract: ${name}`, () => {
@@ -90,7 +87,7 @@ export function backendContract(name: string, makeBackend: () => Promise<Backend
         ALICE,
         conversation('conv_old', 'The old call about insurance', { endedAt: '2026-01-01T10:00:00.000Z' }),
       );
-      await pause(5);
+      await sleep(5);
       await backend.storeConversation(
         ALICE,
         conversation('conv_new', 'The new call about the refund', { endedAt: '2026-01-02T10:00:00.000Z' }),

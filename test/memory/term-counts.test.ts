@@ -15,6 +15,7 @@ import { CORE_MIGRATIONS } from '../../src/core.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase, transaction } from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
+import { sleep, waitUntil } from '../helpers/wait.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
@@ -169,8 +170,7 @@ describe('stored term counts', () => {
     expect(uncounted(db)).toBe(rows - COUNT_AT_START);
     const before = await backend.search({ userId: '+13' }, 'parrots talking', { limit: 10 });
     expect(before).toHaveLength(10);
-    for (let wait = 0; wait < 200 && uncounted(db) > 0; wait++)
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => uncounted(db) === 0);
     expect(uncounted(db)).toBe(0);
     expect(await backend.search({ userId: '+13' }, 'parrots talking', { limit: 10 })).toEqual(before);
     await backend.close?.();
@@ -188,7 +188,7 @@ describe('stored term counts', () => {
     // Another process is catching up (it holds the lease): this one counts its first rows only.
     expect(acquireLease(db, 'memory.term-counts', 'other-process', NOW, 60_000)).toBe(true);
     const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), countIntervalMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(uncounted(db)).toBe(rows - COUNT_AT_START);
     // That process stops: this one takes over and finishes, then lets the lease go.
     releaseLease(db, 'memory.term-counts', 'other-process');
@@ -200,9 +200,7 @@ describe('stored term counts', () => {
           n: number;
         }
       ).n;
-    for (let wait = 0; wait < 200 && (uncounted(db) > 0 || leased() > 0); wait++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil(() => uncounted(db) === 0 && leased() === 0);
     expect(uncounted(db)).toBe(0);
     expect(leased()).toBe(0);
     await backend.close?.();

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/process.ts';
+import { freePort, untilHealthy } from '../helpers/process.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const isDeno = typeof (globalThis as any).Deno !== 'undefined';
@@ -139,17 +139,12 @@ describe('the packed tarball, installed in an empty project', () => {
     child.stdout!.on('data', (chunk) => (out += chunk));
     child.stderr!.on('data', (chunk) => (out += chunk));
     try {
-      let status = 0;
-      const deadline = Date.now() + 20_000;
-      while (status !== 200 || !/INFO.*elaoms started/.test(out)) {
-        if (child.exitCode !== null) throw new Error(`elaoms start exited with ${child.exitCode}: ${out}`);
-        if (Date.now() > deadline) throw new Error(`elaoms start did not serve within 20 s: ${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        status = await fetch(`http://127.0.0.1:${port}/health`).then(
-          (r) => r.arrayBuffer().then(() => r.status),
-          () => 0,
-        );
-      }
+      await untilHealthy(
+        child,
+        port,
+        () => out,
+        () => /INFO.*elaoms started/.test(out),
+      );
       // Pretty lines, not JSON; the secrets init wrote to .env were loaded (no "not configured" for them).
       expect(out).not.toMatch(/^\{"level"/m);
       expect(out).not.toContain('WEBHOOK_API_KEYS is not configured');

@@ -2,7 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectJsonLines, runnerArgs, sleep } from '../helpers/process.ts';
+import { collectJsonLines, runnerArgs } from '../helpers/process.ts';
+import { eventually } from '../helpers/wait.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -40,13 +41,12 @@ export function startWorkers(dir: string, port: number, env: Record<string, stri
   collectJsonLines(child, lines);
   child.stderr!.resume();
   const started = () => lines.filter((l) => l.msg === 'elaoms started').map((l) => l.pid as number);
-  async function until(what: string, done: () => boolean) {
-    const deadline = Date.now() + 20_000;
-    while (!done()) {
+  function until(what: string, done: () => boolean) {
+    const alive = () => {
       if (child.exitCode !== null) throw new Error(`supervisor exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`${what} did not happen within 20 s`);
-      await sleep(50);
-    }
+      return done();
+    };
+    return eventually(what, alive, { withinMs: 20_000, everyMs: 50 });
   }
   const bothStarted = () => until('two workers starting', () => new Set(started()).size >= 2);
   return { child, lines, started, until, bothStarted };

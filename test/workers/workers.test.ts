@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { sign } from '../../plugins/hmac-auth/verify.ts';
 import { type OpenMemoryFake, startOpenMemoryFake } from '../fakes/openmemory.ts';
-import { freePort, sleep } from '../helpers/process.ts';
+import { freePort } from '../helpers/process.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { startWorkers } from './supervisor.ts';
 
 const SECRET = 'workers-webhook-secret';
@@ -105,8 +106,7 @@ describe('WORKERS=2 on one host', () => {
           }
         ).n,
       );
-    const deadline = Date.now() + 10_000;
-    while (pending() > 0 && Date.now() < deadline) await sleep(50);
+    await waitUntil(() => pending() === 0, { withinMs: 10_000, everyMs: 50 });
     const delivered = db
       .prepare(
         `SELECT COUNT(DISTINCT conversation_id) AS n FROM agent_memory_events WHERE status = 'delivered'`,
