@@ -2,7 +2,7 @@
  * The embedded backend: our own SQLite. Each conversation becomes rows of `memory_items` (summary,
  * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
  * nothing. The FTS5 table `memory_terms` indexes each row under its caller's key, which the backend
- * writes itself (`indexRows`); a search reads only the caller's doclists (the caller's newest
+ * writes itself (`upkeep.ts` for rows it did not store); a search reads only the caller's doclists (the caller's newest
  * `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's own rows and by recency,
  * from their term counts in `memory_ranks`, where each caller's rows are stored together.
  */
@@ -10,11 +10,18 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
 import { type Db, readSnapshot, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces, pieceKey } from './chunks.ts';
-import { callerTerms, keyedTerms, matchOf, queryTerms } from './fts-query.ts';
+import { keyedTerms, matchOf, queryTerms } from './fts-query.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
-import { catchUpCounts, INSERT_RANK, indexUnindexed, mergeIndex } from './upkeep.ts';
+import {
+  COUNT_PER_ROUND,
+  catchUpCounts,
+  countUncounted,
+  INSERT_RANK,
+  indexUnindexed,
+  mergeIndex,
+} from './upkeep.ts';
 
 export { mergeIndex } from './upkeep.ts';
 
@@ -27,7 +34,10 @@ export interface EmbeddedOptions {
   searchLimitMax?: number;
   /** A memory this old counts 3/4 of a new one of equal text relevance; very old ones count 1/2. */
   recencyHalfLifeDays?: number;
-  /** How often the index's segments are merged in the background. Default 5 s. */
+  /**
+   * How often the background round runs: it indexes and counts rows inserted or changed by hand
+   * since, and merges the index's segments. Default 5 s.
+   */
   mergeIntervalMs?: number;
   /** How often rows stored without term counts are counted in the background. Default 50 ms. */
   countIntervalMs?: number;
@@ -128,19 +138,18 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   const hitStatement = client.prepare(
     `SELECT id, text, kind, conversation_id AS conversationId, agent_id AS agentId,
             metadata_json AS metadataJson, created_at AS createdAt
-       FROM memory_items WHERE id = ?`,
+       FROM memory_items WHERE id = ? AND user_id = ?`,
   );
   const countStatement = client.prepare('SELECT count(*) AS n FROM memory_items WHERE user_id = ?');
   const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
 
-  /** Writes rows into `memory_terms` (inside the transaction that inserted them). */
-  function indexRows(rows: readonly { id: number; userId: string; text: string }[]) {
-    for (const row of rows) insertTerms.run(row.id, callerTerms(row.userId, row.text));
-  }
-  if (indexUnindexed(db, indexRows) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
+  if (indexUnindexed(db) > 0) mergeIndex(db, Number.POSITIVE_INFINITY);
   const stopCounting = catchUpCounts(db, options.countIntervalMs ?? COUNT_INTERVAL_MS, () => clock.now());
   const merging = setInterval(() => {
     try {
+      // Rows inserted or changed by hand since: searchable within a round, not at the next start.
+      indexUnindexed(db, 1);
+      countUncounted(db, COUNT_PER_ROUND);
       mergeIndex(db, MERGE_STEPS_PER_ROUND);
     } catch {
       // Busy or closed: the next round merges.
@@ -269,7 +278,11 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
           .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
           .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
           .slice(0, limit)
-          .map(({ hit, score }) => toItem(hitStatement.get(hit.id) as unknown as Hit, score));
+          .flatMap(({ hit, score }) => {
+            // The caller's row still: a ranks row left by a change by hand never shows another's.
+            const row = hitStatement.get(hit.id, scope.userId) as unknown as Hit | undefined;
+            return row ? [toItem(row, score)] : [];
+          });
       });
     },
 

@@ -7,21 +7,32 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
+import { keyedTerms } from './fts-query.ts';
 import { termStats } from './rank.ts';
+
+/** A row whose terms or counts are still to be written. */
+interface UncountedRow {
+  id: number;
+  userId: string;
+  createdAt: number;
+  text: string;
+}
+
+/** A row's ranking data (`termStats`): user id, id, created at, word count, term counts. */
+export const INSERT_RANK =
+  'INSERT OR REPLACE INTO memory_ranks (user_id, id, created_at, word_count, term_counts) VALUES (?, ?, ?, ?, ?)';
 
 /** Rows indexed per transaction while catching up, so writers of other processes are not held long. */
 const INDEX_BATCH = 2000;
 
 /**
- * Indexes every row `memory_terms` does not hold yet: after the migration that created it (the rows
- * of the old index), and rows inserted by hand. `memory_terms_state.indexed_through` says up to which
- * id that is done (storing moves it past the stored rows when nothing lies below them), so a start
- * without new rows costs two reads and no write lock; each batch commits its progress.
+ * Indexes and counts every row `memory_terms` does not hold yet: after the migration that created it
+ * (the rows of the old index), rows inserted by hand, rows changed by hand (a trigger takes their
+ * terms out and moves the mark back). `memory_terms_state.indexed_through` says up to which id that
+ * is done (storing moves it past the stored rows when nothing lies below them), so a start without
+ * new rows costs two reads and no write lock; each batch of INDEX_BATCH ids commits its progress.
  */
-export function indexUnindexed(
-  db: Db,
-  indexRows: (rows: { id: number; userId: string; text: string }[]) => void,
-): number {
+export function indexUnindexed(db: Db, maxBatches = Number.POSITIVE_INFINITY): number {
   const client = db.$client;
   const through = () =>
     (
@@ -31,17 +42,25 @@ export function indexUnindexed(
     ).n;
   const top = (client.prepare('SELECT coalesce(max(id), 0) AS n FROM memory_items').get() as { n: number }).n;
   const pending = client.prepare(
-    `SELECT id, user_id AS userId, text FROM memory_items m
+    `SELECT id, user_id AS userId, created_at AS createdAt, text FROM memory_items m
       WHERE id > ? AND id <= ? AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
   );
+  const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
+  const rank = client.prepare(INSERT_RANK);
+  const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
   const advance = client.prepare('UPDATE memory_terms_state SET indexed_through = ? WHERE id = 1');
   let indexed = 0;
-  while (through() < top) {
+  for (let batch = 0; batch < maxBatches && through() < top; batch++) {
     transaction(db, () => {
       const from = through();
       const to = Math.min(top, from + INDEX_BATCH);
-      const rows = pending.all(from, to) as unknown as { id: number; userId: string; text: string }[];
-      indexRows(rows);
+      const rows = pending.all(from, to) as unknown as UncountedRow[];
+      for (const row of rows) {
+        const stats = termStats(row.text);
+        insertTerms.run(row.id, keyedTerms(row.userId, stats.terms));
+        rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
+        counted.run(stats.words, row.id);
+      }
       advance.run(to);
       indexed += rows.length;
     });
@@ -74,10 +93,6 @@ export function mergeIndex(db: Db, maxSteps = 50): number {
   return merged;
 }
 
-/** A row's ranking data (`termStats`): user id, id, created at, word count, term counts. */
-export const INSERT_RANK =
-  'INSERT OR REPLACE INTO memory_ranks (user_id, id, created_at, word_count, term_counts) VALUES (?, ?, ?, ?, ?)';
-
 /**
  * Counts up to `maxRows` rows not counted yet (rows of an older database, rows inserted by hand),
  * oldest first, through the partial index of rows whose `word_count` is null: writes their
@@ -94,12 +109,7 @@ export function countUncounted(db: Db, maxRows: number): number {
   const rank = client.prepare(INSERT_RANK);
   const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
   return transaction(db, () => {
-    const rows = pending.all(maxRows) as unknown as {
-      id: number;
-      userId: string;
-      createdAt: number;
-      text: string;
-    }[];
+    const rows = pending.all(maxRows) as unknown as UncountedRow[];
     for (const row of rows) {
       const stats = termStats(row.text);
       rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);

@@ -6,12 +6,13 @@
  */
 import { describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
-import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
-import { callerKey } from '../../plugins/memory/fts-query.ts';
+import { createEmbeddedBackend, SEARCH_CANDIDATES } from '../../plugins/memory/embedded.ts';
+import { callerKey, callerTerms } from '../../plugins/memory/fts-query.ts';
 import { termStats } from '../../plugins/memory/rank.ts';
 import { manualClock } from '../../src/clock.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
+import { waitUntil } from '../helpers/wait.ts';
 import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
@@ -42,6 +43,10 @@ function items(
       'SELECT id, user_id AS userId, text, created_at AS createdAt, word_count AS wordCount FROM memory_items ORDER BY id',
     )
     .all() as unknown as ReturnType<typeof items>;
+}
+
+function count(db: Db, sqlText: string): number {
+  return (db.$client.prepare(sqlText).get() as { n: number }).n;
 }
 
 describe('memory_ranks', () => {
@@ -97,6 +102,78 @@ describe('memory_ranks', () => {
     closeDatabase(db);
   });
 
+  it("follows a caller's memories moved to a new number by hand, and their erasure", async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), mergeIntervalMs: 10 });
+    await backend.storeConversation(
+      { userId: '+1' },
+      conversation('c1', 'my parrot talks', { facts: ['A parrot'] }),
+    );
+    db.$client.exec("UPDATE memory_items SET user_id = '+2' WHERE user_id = '+1'");
+    // Gone from the old number at once; found under the new one after a background round.
+    expect(await backend.search({ userId: '+1' }, 'parrot')).toEqual([]);
+    const moved = async () => (await backend.search({ userId: '+2' }, 'parrot', { limit: 20 })).length;
+    expect(await waitUntil(async () => (await moved()) === items(db).length)).toBe(true);
+    expect(ranks(db).map((row) => row.userId)).toEqual(items(db).map(() => '+2'));
+    // A corrected text is searched by its new words only.
+    db.$client.exec("UPDATE memory_items SET text = 'A budgie' WHERE kind = 'fact'");
+    expect(await waitUntil(async () => (await backend.search({ userId: '+2' }, 'budgie')).length === 1)).toBe(
+      true,
+    );
+    expect(
+      (await backend.search({ userId: '+2' }, 'parrot', { limit: 20 })).map((hit) => hit.text),
+    ).not.toContain('A parrot');
+    await backend.deleteUser({ userId: '+2' });
+    expect(ranks(db)).toEqual([]);
+    expect(count(db, 'SELECT count(*) AS n FROM memory_terms_docsize')).toBe(0);
+    await backend.close?.();
+    closeDatabase(db);
+  });
+
+  it('searches on when rows are replaced by hand, and indexes and counts the new ones in a round', async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), mergeIntervalMs: 10 });
+    await backend.storeConversation(
+      { userId: '+1' },
+      conversation('c1', 'my parrot talks', { facts: ['A parrot'] }),
+    );
+    const before = items(db);
+    // REPLACE deletes the old rows without firing delete triggers (recursive_triggers is off): their
+    // index terms and ranks rows stay behind, pointing at rows that are gone. The copies keep their
+    // word counts, so only the index's mark shows them as new.
+    db.$client.exec(`INSERT OR REPLACE INTO memory_items
+        (user_id, agent_id, conversation_id, kind, seq, text, metadata_json, created_at, word_count)
+      SELECT user_id, agent_id, conversation_id, kind, seq, text, metadata_json, created_at, word_count
+        FROM memory_items`);
+    const after = items(db);
+    expect(after.map((row) => row.id)).not.toContain(before[0]!.id);
+    const texts = async () =>
+      (await backend.search({ userId: '+1' }, 'parrot', { limit: 20 })).map((hit) => hit.id);
+    expect(await texts()).toEqual([]);
+    expect(await waitUntil(async () => (await texts()).length === after.length)).toBe(true);
+    expect(ranks(db).filter((row) => after.some((item) => item.id === row.id))).toHaveLength(after.length);
+    await backend.close?.();
+    closeDatabase(db);
+  });
+
+  it('ranks only the newest matches of a caller who has more than SEARCH_CANDIDATES', async () => {
+    const db = memoryDb();
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
+    // The oldest conversations say the word most often, so they would rank first if considered.
+    for (let i = 0; i < SEARCH_CANDIDATES + 20; i++) {
+      const said = i < 20 ? 'parrot parrot parrot parrot' : `parrot number ${i} and many other words`;
+      await backend.storeConversation(
+        { userId: '+1' },
+        conversation(`c${i}`, said, { endedAt: new Date(NOW).toISOString() }),
+      );
+    }
+    const hits = await backend.search({ userId: '+1' }, 'parrot', { limit: 20 });
+    expect(hits).toHaveLength(20);
+    const numbers = hits.map((hit) => Number(String(hit.metadata?.conversation_id).slice(1)));
+    expect(Math.min(...numbers)).toBeGreaterThanOrEqual(20);
+    closeDatabase(db);
+  });
+
   it("never ranks another caller's row whose key is the same, counted or not", async () => {
     const db = memoryDb();
     const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
@@ -137,6 +214,19 @@ describe('memory_ranks', () => {
     // Counts carried over as they were, not made again: this one is deliberately not the text's.
     insert.run('+2', 'carried', 'budgie sings', NOW - 2, ' parrot:9', 9);
     insert.run('+1', 'uncounted', 'a parrot sleeps', NOW - 3, null, null);
+    insert.run('+1', 'half', 'a parrot flies', NOW - 4, null, 3);
+    // Indexed, as the backend of that release left every row (one it did not count included).
+    const rows = old.$client.prepare('SELECT id, user_id AS userId, text FROM memory_items').all() as {
+      id: number;
+      userId: string;
+      text: string;
+    }[];
+    for (const row of rows) {
+      old.$client
+        .prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)')
+        .run(row.id, callerTerms(row.userId, row.text));
+    }
+    old.$client.exec('UPDATE memory_terms_state SET indexed_through = (SELECT max(id) FROM memory_items)');
     closeDatabase(old);
 
     const db = openDatabase({ path });
@@ -156,13 +246,16 @@ describe('memory_ranks', () => {
       { userId: '+1', createdAt: NOW - 1, wordCount: counted.words, termCounts: counted.counts },
       { userId: '+2', createdAt: NOW - 2, wordCount: 9, termCounts: ' parrot:9' },
     ]);
-    expect(items(db).map((row) => row.wordCount)).toEqual([counted.words, 9, null]);
+    expect(items(db).map((row) => row.wordCount)).toEqual([counted.words, 9, null, null]);
 
     const backend = createEmbeddedBackend({ db, clock: manualClock(NOW) });
-    expect(items(db).map((row) => row.wordCount)).toEqual([counted.words, 9, 3]);
-    expect(ranks(db).at(-1)).toMatchObject({ userId: '+1', termCounts: termStats('a parrot sleeps').counts });
+    expect(items(db).map((row) => row.wordCount)).toEqual([counted.words, 9, 3, 3]);
+    expect(ranks(db).slice(2)).toMatchObject([
+      { userId: '+1', termCounts: termStats('a parrot sleeps').counts },
+      { userId: '+1', termCounts: termStats('a parrot flies').counts },
+    ]);
     const hits = await backend.search({ userId: '+1' }, 'parrot', { limit: 5 });
-    expect(hits.map((hit) => hit.metadata?.conversation_id)).toEqual(['counted', 'uncounted']);
+    expect(hits.map((hit) => hit.metadata?.conversation_id)).toEqual(['counted', 'uncounted', 'half']);
     await backend.close?.();
     closeDatabase(db);
     rmSync(dir, { recursive: true, force: true });

@@ -25,7 +25,17 @@ ALTER TABLE `memory_items` DROP COLUMN `term_counts`;
 CREATE INDEX `memory_items_uncounted_idx` ON `memory_items` (`id`) WHERE "memory_items"."word_count" IS NULL;
 --> statement-breakpoint
 -- No foreign key: a later migration that rebuilds memory_items would cascade into this table. A
--- dropped table fires no triggers, so this one only follows real deletes (erasure, by hand).
+-- dropped table fires no triggers, so these only follow real deletes and updates (erasure, by hand).
 CREATE TRIGGER `memory_items_ranks_delete` AFTER DELETE ON `memory_items` BEGIN
   DELETE FROM `memory_ranks` WHERE `user_id` = old.`user_id` AND `id` = old.`id`;
+END;
+--> statement-breakpoint
+-- A row changed by hand (a caller's memories moved to a new number, a text corrected): its ranks row
+-- and index terms go, and the index's mark moves back below it, so the backend indexes and counts it
+-- again in its next background round (every few seconds). Until then a search does not find it.
+CREATE TRIGGER `memory_items_ranks_update` AFTER UPDATE OF `user_id`, `text`, `created_at` ON `memory_items` BEGIN
+  DELETE FROM `memory_ranks` WHERE `user_id` = old.`user_id` AND `id` = old.`id`;
+  UPDATE `memory_items` SET `word_count` = NULL WHERE `id` = new.`id`;
+  DELETE FROM `memory_terms` WHERE rowid = old.`id`;
+  UPDATE `memory_terms_state` SET `indexed_through` = new.`id` - 1 WHERE `id` = 1 AND `indexed_through` >= new.`id`;
 END;
