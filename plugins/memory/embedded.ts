@@ -130,6 +130,16 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     'SELECT created_at AS createdAt, text FROM memory_items WHERE id = ? AND user_id = ?',
   );
   const insertRank = client.prepare(INSERT_RANK);
+  const forgetTerms = client.prepare(
+    'DELETE FROM memory_terms WHERE rowid IN (SELECT id FROM memory_ranks WHERE user_id = ?)',
+  );
+  const forgetRanks = client.prepare('DELETE FROM memory_ranks WHERE user_id = ?');
+  const forgetRow = client.prepare('DELETE FROM memory_ranks WHERE user_id = ? AND id = ?');
+  const forgetRowTerms = client.prepare(
+    'DELETE FROM memory_terms WHERE rowid = ?1 AND NOT EXISTS (SELECT 1 FROM memory_items WHERE id = ?1)',
+  );
+  /** Ranks rows a search found without their memory (replaced by hand): removed in the next round. */
+  const orphans = new Map<number, string>();
   // Rows this backend stores are indexed at once; when no row stored by others lies below them, the
   // mark moves past them too, so the next start has nothing to walk through (indexUnindexed).
   const advanceIndexed = client.prepare(
@@ -149,6 +159,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     try {
       // Rows inserted or changed by hand since: searchable within a round, not at the next start.
       indexUnindexed(db, 1);
+      forgetOrphans();
       countUncounted(db, COUNT_PER_ROUND);
       mergeIndex(db, MERGE_STEPS_PER_ROUND);
     } catch {
@@ -194,6 +205,20 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       if (hit.termCounts !== null) return [hit];
       const row = uncountedStatement.get(hit.id, userId) as { createdAt: number; text: string } | undefined;
       return row ? [{ ...hit, ...row }] : [];
+    });
+  }
+
+  function forgetOrphans() {
+    if (orphans.size === 0) return;
+    const found = [...orphans];
+    orphans.clear();
+    transaction(db, () => {
+      for (const [id, userId] of found) {
+        // Gone from memory_items still (not stored again since under the same id).
+        if (uncountedStatement.get(id, userId)) continue;
+        forgetRow.run(userId, id);
+        forgetRowTerms.run(id);
+      }
     });
   }
 
@@ -277,12 +302,14 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
         return found
           .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
           .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
-          .slice(0, limit)
-          .flatMap(({ hit, score }) => {
-            // The caller's row still: a ranks row left by a change by hand never shows another's.
+          .reduce<MemoryItem[]>((items, { hit, score }) => {
+            if (items.length >= limit) return items;
+            // Still the caller's row: a ranks row a change by hand left behind never shows.
             const row = hitStatement.get(hit.id, scope.userId) as unknown as Hit | undefined;
-            return row ? [toItem(row, score)] : [];
-          });
+            if (row) items.push(toItem(row, score));
+            else if (hit.termCounts !== null) orphans.set(hit.id, scope.userId);
+            return items;
+          }, []);
       });
     },
 
@@ -325,6 +352,10 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async deleteUser(scope: Scope) {
       const deleted = transaction(db, () => {
+        // The caller's ranks rows and terms first, by the ranks rows: a row replaced by hand
+        // (INSERT OR REPLACE fires no delete trigger) left them behind without a memory_items row.
+        forgetTerms.run(scope.userId);
+        forgetRanks.run(scope.userId);
         const items = db.delete(memoryItems).where(eq(memoryItems.userId, scope.userId)).run();
         const summaries = db
           .delete(memoryUserSummaries)

@@ -13,41 +13,17 @@ import { manualClock } from '../../src/clock.ts';
 import { applyMigrations, closeDatabase, type Db, openDatabase } from '../../src/db/index.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
 import { waitUntil } from '../helpers/wait.ts';
-import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
+import {
+  conversation,
+  countOf,
+  itemRows as items,
+  MEMORY_MIGRATIONS,
+  memoryDb,
+  rankRows as ranks,
+} from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-
-interface RankRow {
-  userId: string;
-  id: number;
-  createdAt: number;
-  wordCount: number;
-  termCounts: string;
-}
-
-function ranks(db: Db): RankRow[] {
-  return db.$client
-    .prepare(
-      `SELECT user_id AS userId, id, created_at AS createdAt, word_count AS wordCount,
-              term_counts AS termCounts FROM memory_ranks ORDER BY id`,
-    )
-    .all() as unknown as RankRow[];
-}
-
-function items(
-  db: Db,
-): { id: number; userId: string; text: string; createdAt: number; wordCount: number | null }[] {
-  return db.$client
-    .prepare(
-      'SELECT id, user_id AS userId, text, created_at AS createdAt, word_count AS wordCount FROM memory_items ORDER BY id',
-    )
-    .all() as unknown as ReturnType<typeof items>;
-}
-
-function count(db: Db, sqlText: string): number {
-  return (db.$client.prepare(sqlText).get() as { n: number }).n;
-}
 
 describe('memory_ranks', () => {
   it('holds one row per stored memory, with its counts, and is stored by caller', async () => {
@@ -99,60 +75,6 @@ describe('memory_ranks', () => {
     db.$client.exec("DELETE FROM memory_items WHERE conversation_id = 'c3'");
     expect(ranks(db).map((row) => row.id)).toEqual(items(db).map((row) => row.id));
     expect(ranks(db).length).toBeGreaterThan(0);
-    closeDatabase(db);
-  });
-
-  it("follows a caller's memories moved to a new number by hand, and their erasure", async () => {
-    const db = memoryDb();
-    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), mergeIntervalMs: 10 });
-    await backend.storeConversation(
-      { userId: '+1' },
-      conversation('c1', 'my parrot talks', { facts: ['A parrot'] }),
-    );
-    db.$client.exec("UPDATE memory_items SET user_id = '+2' WHERE user_id = '+1'");
-    // Gone from the old number at once; found under the new one after a background round.
-    expect(await backend.search({ userId: '+1' }, 'parrot')).toEqual([]);
-    const moved = async () => (await backend.search({ userId: '+2' }, 'parrot', { limit: 20 })).length;
-    expect(await waitUntil(async () => (await moved()) === items(db).length)).toBe(true);
-    expect(ranks(db).map((row) => row.userId)).toEqual(items(db).map(() => '+2'));
-    // A corrected text is searched by its new words only.
-    db.$client.exec("UPDATE memory_items SET text = 'A budgie' WHERE kind = 'fact'");
-    expect(await waitUntil(async () => (await backend.search({ userId: '+2' }, 'budgie')).length === 1)).toBe(
-      true,
-    );
-    expect(
-      (await backend.search({ userId: '+2' }, 'parrot', { limit: 20 })).map((hit) => hit.text),
-    ).not.toContain('A parrot');
-    await backend.deleteUser({ userId: '+2' });
-    expect(ranks(db)).toEqual([]);
-    expect(count(db, 'SELECT count(*) AS n FROM memory_terms_docsize')).toBe(0);
-    await backend.close?.();
-    closeDatabase(db);
-  });
-
-  it('searches on when rows are replaced by hand, and indexes and counts the new ones in a round', async () => {
-    const db = memoryDb();
-    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), mergeIntervalMs: 10 });
-    await backend.storeConversation(
-      { userId: '+1' },
-      conversation('c1', 'my parrot talks', { facts: ['A parrot'] }),
-    );
-    const before = items(db);
-    // REPLACE deletes the old rows without firing delete triggers (recursive_triggers is off): their
-    // index terms and ranks rows stay behind, pointing at rows that are gone. The copies keep their
-    // word counts, so only the index's mark shows them as new.
-    db.$client.exec(`INSERT OR REPLACE INTO memory_items
-        (user_id, agent_id, conversation_id, kind, seq, text, metadata_json, created_at, word_count)
-      SELECT user_id, agent_id, conversation_id, kind, seq, text, metadata_json, created_at, word_count
-        FROM memory_items`);
-    const after = items(db);
-    expect(after.map((row) => row.id)).not.toContain(before[0]!.id);
-    const texts = async () =>
-      (await backend.search({ userId: '+1' }, 'parrot', { limit: 20 })).map((hit) => hit.id);
-    expect(await texts()).toEqual([]);
-    expect(await waitUntil(async () => (await texts()).length === after.length)).toBe(true);
-    expect(ranks(db).filter((row) => after.some((item) => item.id === row.id))).toHaveLength(after.length);
-    await backend.close?.();
     closeDatabase(db);
   });
 

@@ -16,7 +16,7 @@ import { applyMigrations, closeDatabase, type Db, openDatabase, transaction } fr
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { databaseBefore } from '../helpers/migrations.ts';
 import { sleep, waitUntil } from '../helpers/wait.ts';
-import { conversation, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
+import { conversation, countOf as count, MEMORY_MIGRATIONS, memoryDb } from './helpers.ts';
 
 const TABLE = '__elaoms_migrations_memory';
 const NOW = Date.parse('2026-06-01T00:00:00Z');
@@ -37,10 +37,6 @@ function countRows(db: Db): CountRow[] {
         ORDER BY m.id`,
     )
     .all() as unknown as CountRow[];
-}
-
-function count(db: Db, sqlText: string): number {
-  return (db.$client.prepare(sqlText).get() as { n: number }).n;
 }
 
 /** Rows not counted yet, checked both ways: no word count, and no ranks row. */

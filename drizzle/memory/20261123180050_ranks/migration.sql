@@ -32,10 +32,17 @@ END;
 --> statement-breakpoint
 -- A row changed by hand (a caller's memories moved to a new number, a text corrected): its ranks row
 -- and index terms go, and the index's mark moves back below it, so the backend indexes and counts it
--- again in its next background round (every few seconds). Until then a search does not find it.
-CREATE TRIGGER `memory_items_ranks_update` AFTER UPDATE OF `user_id`, `text`, `created_at` ON `memory_items` BEGIN
+-- again in its background rounds (or at the next start). Until then a search does not find it.
+CREATE TRIGGER `memory_items_ranks_update` AFTER UPDATE OF `id`, `user_id`, `text` ON `memory_items`
+WHEN old.`id` IS NOT new.`id` OR old.`user_id` IS NOT new.`user_id` OR old.`text` IS NOT new.`text` BEGIN
   DELETE FROM `memory_ranks` WHERE `user_id` = old.`user_id` AND `id` = old.`id`;
   UPDATE `memory_items` SET `word_count` = NULL WHERE `id` = new.`id`;
   DELETE FROM `memory_terms` WHERE rowid = old.`id`;
   UPDATE `memory_terms_state` SET `indexed_through` = new.`id` - 1 WHERE `id` = 1 AND `indexed_through` >= new.`id`;
+END;
+--> statement-breakpoint
+-- A new time only changes the recency ranking reads: the row stays indexed and counted.
+CREATE TRIGGER `memory_items_ranks_time` AFTER UPDATE OF `created_at` ON `memory_items`
+WHEN old.`created_at` IS NOT new.`created_at` BEGIN
+  UPDATE `memory_ranks` SET `created_at` = new.`created_at` WHERE `user_id` = new.`user_id` AND `id` = new.`id`;
 END;
