@@ -162,6 +162,33 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 
+  reindex: {
+    usage: 'reindex [--config PATH]',
+    summary:
+      "Rebuild the embedded memory backend's search index from its rows (after rows were restored or replaced by hand).",
+    async run(args, io) {
+      const { createCore } = await import('./core.ts');
+      const config = await loadAll(args);
+      const all = await plugins();
+      for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === 'memory' };
+      const core = await createCore({
+        plugins: all,
+        config,
+        env: {},
+        logDestination: { write: (line: string) => io.err(line) },
+      });
+      try {
+        const { rebuildIndex } = await import('../plugins/memory/index.ts');
+        const started = performance.now();
+        const rows = rebuildIndex(core.db);
+        io.out(`reindexed ${rows} memories in ${Math.round(performance.now() - started)} ms\n`);
+        return 0;
+      } finally {
+        await core.stop();
+      }
+    },
+  },
+
   sweep: {
     usage: 'sweep [--json] [--config PATH]',
     summary: 'Run the retention sweeper once and print what it deleted.',

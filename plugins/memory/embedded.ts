@@ -131,7 +131,8 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
   );
   const insertRank = client.prepare(INSERT_RANK);
   const forgetTerms = client.prepare(
-    'DELETE FROM memory_terms WHERE rowid IN (SELECT id FROM memory_ranks WHERE user_id = ?)',
+    `DELETE FROM memory_terms WHERE rowid IN (SELECT r.id FROM memory_ranks r WHERE r.user_id = ?1
+       AND NOT EXISTS (SELECT 1 FROM memory_items m WHERE m.id = r.id AND m.user_id <> ?1))`,
   );
   const forgetRanks = client.prepare('DELETE FROM memory_ranks WHERE user_id = ?');
   const forgetRow = client.prepare('DELETE FROM memory_ranks WHERE user_id = ? AND id = ?');
@@ -354,6 +355,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       const deleted = transaction(db, () => {
         // The caller's ranks rows and terms first, by the ranks rows: a row replaced by hand
         // (INSERT OR REPLACE fires no delete trigger) left them behind without a memory_items row.
+        // Never the terms of an id that is now another caller's row.
         forgetTerms.run(scope.userId);
         forgetRanks.run(scope.userId);
         const items = db.delete(memoryItems).where(eq(memoryItems.userId, scope.userId)).run();

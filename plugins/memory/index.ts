@@ -74,3 +74,4 @@ export {
   unconfiguredBackend,
 } from './service.ts';
 export * from './types.ts';
+export { rebuildIndex } from './upkeep.ts';

@@ -68,6 +68,26 @@ export function indexUnindexed(db: Db, maxBatches = Number.POSITIVE_INFINITY): n
   return indexed;
 }
 
+/**
+ * Drops the caller index and every row's counts and makes them again from `memory_items`, merged:
+ * for rows restored or replaced by hand under ids the index already held (an `INSERT OR REPLACE`
+ * fires no delete trigger), which the rounds cannot tell from rows they indexed. `elaoms reindex`
+ * runs it; searches made meanwhile by a running service find only what is indexed again so far.
+ * Returns the rows indexed.
+ */
+export function rebuildIndex(db: Db): number {
+  const client = db.$client;
+  transaction(db, () => {
+    client.exec("INSERT INTO memory_terms (memory_terms) VALUES ('delete-all')");
+    client.exec('DELETE FROM memory_ranks');
+    client.exec('UPDATE memory_items SET word_count = NULL WHERE word_count IS NOT NULL');
+    client.exec('UPDATE memory_terms_state SET indexed_through = 0 WHERE id = 1');
+  });
+  const indexed = indexUnindexed(db);
+  mergeIndex(db, Number.POSITIVE_INFINITY);
+  return indexed;
+}
+
 /** Pages one merge step may write (about 2 MB); each step is its own short write transaction. */
 const MERGE_PAGES = 500;
 

@@ -5,7 +5,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import { parseKey } from '../../plugins/storage/fernet.ts';
+import { manualClock } from '../../src/clock.ts';
+import { applyMigrations, closeDatabase, openDatabase } from '../../src/db/index.ts';
+import { conversation, MEMORY_MIGRATIONS } from '../memory/helpers.ts';
 import { type StorageHarness, storageHarness, transcription } from '../storage/helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -141,10 +145,37 @@ describe('elaoms CLI', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
+  it('reindex rebuilds the embedded search index of the configured database', async () => {
+    const database = join(root, 'elaoms.db');
+    const db = openDatabase({ path: database });
+    applyMigrations(db, MEMORY_MIGRATIONS, '__elaoms_migrations_memory');
+    const backend = createEmbeddedBackend({ db, clock: manualClock(Date.now()) });
+    await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
+    // Restored by hand under the same id with another text: the index still holds the old words.
+    db.$client.exec(`INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
+      SELECT id, user_id, conversation_id, kind, seq, 'a budgie sings', created_at, 3 FROM memory_items`);
+    expect(await backend.search({ userId: '+1' }, 'budgie')).toEqual([]);
+    await backend.close?.();
+    closeDatabase(db);
+
+    const run = cli(['reindex'], { DATABASE_PATH: database, MEMORY_BACKEND: 'embedded' }, root);
+    expect(run.err).not.toContain('"level":"error"');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^reindexed 1 memories in \d+ ms\n$/);
+    const reopened = openDatabase({ path: database });
+    const after = createEmbeddedBackend({ db: reopened, clock: manualClock(Date.now()) });
+    expect((await after.search({ userId: '+1' }, 'budgie')).map((hit) => hit.text)).toEqual([
+      'a budgie sings',
+    ]);
+    expect(await after.search({ userId: '+1' }, 'parrot')).toEqual([]);
+    await after.close?.();
+    closeDatabase(reopened);
+  });
+
   it('prints help, and exits 2 on an unknown command or none', () => {
     const help = cli(['--help']);
     expect(help.code).toBe(0);
-    for (const name of ['keygen', 'decrypt FILE', 'sweep']) expect(help.out).toContain(name);
+    for (const name of ['keygen', 'decrypt FILE', 'sweep', 'reindex']) expect(help.out).toContain(name);
     const unknown = cli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown command "frobnicate"');

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'bun:test';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
 import type { MemoryBackend } from '../../plugins/memory/types.ts';
+import { rebuildIndex } from '../../plugins/memory/upkeep.ts';
 import { manualClock } from '../../src/clock.ts';
 import { closeDatabase, type Db } from '../../src/db/index.ts';
 import { waitUntil } from '../helpers/wait.ts';
@@ -138,6 +139,31 @@ describe('memory rows changed by hand', () => {
         FROM memory_items`);
     await backend.deleteUser({ userId: '+1' });
     expect(derivedRows(db)).toBe(0);
+    await backend.close?.();
+    closeDatabase(db);
+  });
+
+  it("is repaired by a rebuild after a restore that kept the ids, and never erases another's terms", async () => {
+    const { db, backend } = backendWithRounds();
+    await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
+    const [row] = itemRows(db);
+    // A restore by id: the same row id, now +2's with another text. REPLACE fires no delete trigger
+    // and the id is not new, so the rounds cannot tell: +1's terms and counts stay on that id.
+    db.$client
+      .prepare(
+        `INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
+         VALUES (?, '+2', 'c1', 'transcript', 0, 'a budgie sings', ?, 3)`,
+      )
+      .run(row!.id, NOW);
+    expect(await ids(backend, '+1', 'parrot')).toEqual([]);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([]);
+    // Erasing +1 now must not take the index entry of the id that is +2's row.
+    await backend.deleteUser({ userId: '+1' });
+    expect(countOf(db, 'SELECT count(*) AS n FROM memory_terms_docsize')).toBe(1);
+    expect(rebuildIndex(db)).toBe(1);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
+    expect(await ids(backend, '+2', 'parrot')).toEqual([]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id, wordCount: 3 }]);
     await backend.close?.();
     closeDatabase(db);
   });
