@@ -38,6 +38,33 @@ async function loadAll(args: string[]): Promise<Record<string, any>> {
   return loadConfig<Record<string, any>>(schema, { env: readEnv(), argv: args }).config;
 }
 
+/**
+ * Runs `work` on a core built from the configuration with only the plugin `name` enabled (its
+ * migrations applied), its log lines on stderr, and stops the core after.
+ */
+async function withPlugin(
+  args: string[],
+  io: { err(text: string): void },
+  name: string,
+  work: (core: import('./core.ts').Core) => Promise<number>,
+): Promise<number> {
+  const { createCore } = await import('./core.ts');
+  const config = await loadAll(args);
+  const all = await plugins();
+  for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === name };
+  const core = await createCore({
+    plugins: all,
+    config,
+    env: {},
+    logDestination: { write: (line: string) => io.err(line) },
+  });
+  try {
+    return await work(core);
+  } finally {
+    await core.stop();
+  }
+}
+
 /** Positional arguments, skipping `--config PATH` and other flags. */
 function positional(args: string[]): string[] {
   const out: string[] = [];
@@ -167,25 +194,13 @@ export const commands: Record<string, CliCommand> = {
     summary:
       "Rebuild the embedded memory backend's search index from its rows (after rows were restored or replaced by hand).",
     async run(args, io) {
-      const { createCore } = await import('./core.ts');
-      const config = await loadAll(args);
-      const all = await plugins();
-      for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === 'memory' };
-      const core = await createCore({
-        plugins: all,
-        config,
-        env: {},
-        logDestination: { write: (line: string) => io.err(line) },
-      });
-      try {
+      return await withPlugin(args, io, 'memory', async (core) => {
         const { rebuildIndex } = await import('../plugins/memory/index.ts');
         const started = performance.now();
         const rows = rebuildIndex(core.db);
         io.out(`reindexed ${rows} memories in ${Math.round(performance.now() - started)} ms\n`);
         return 0;
-      } finally {
-        await core.stop();
-      }
+      });
     },
   },
 
@@ -193,17 +208,7 @@ export const commands: Record<string, CliCommand> = {
     usage: 'sweep [--json] [--config PATH]',
     summary: 'Run the retention sweeper once and print what it deleted.',
     async run(args, io) {
-      const { createCore } = await import('./core.ts');
-      const config = await loadAll(args);
-      const all = await plugins();
-      for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === 'storage' };
-      const core = await createCore({
-        plugins: all,
-        config,
-        env: {},
-        logDestination: { write: (line: string) => io.err(line) },
-      });
-      try {
+      return await withPlugin(args, io, 'storage', async (core) => {
         const stats = await core
           .service<import('../plugins/storage/index.ts').StorageService>('storage')
           .sweep(Date.now());
@@ -220,9 +225,7 @@ export const commands: Record<string, CliCommand> = {
               '\n',
           );
         return stats.errors ? 1 : 0;
-      } finally {
-        await core.stop();
-      }
+      });
     },
   },
 };
