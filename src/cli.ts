@@ -5,6 +5,7 @@
  * stdout, errors and log lines to stderr. Exit codes: 0 done, 1 the command failed, 2 bad usage or
  * bad configuration.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { PluginDefinition } from './plugin.ts';
 
@@ -39,17 +40,16 @@ async function loadAll(args: string[]): Promise<Record<string, any>> {
 }
 
 /**
- * Runs `work` on a core built from the configuration with only the plugin `name` enabled (its
+ * Runs `work` on a core built from `config` with only the plugin `name` enabled (its
  * migrations applied), its log lines on stderr, and stops the core after.
  */
 async function withPlugin(
-  args: string[],
+  config: Record<string, any>,
   io: { err(text: string): void },
   name: string,
   work: (core: import('./core.ts').Core) => Promise<number>,
 ): Promise<number> {
   const { createCore } = await import('./core.ts');
-  const config = await loadAll(args);
   const all = await plugins();
   for (const p of all) config[p.configKey] = { ...config[p.configKey], enabled: p.name === name };
   const core = await createCore({
@@ -194,11 +194,29 @@ export const commands: Record<string, CliCommand> = {
     summary:
       "Rebuild the embedded memory backend's search index from its rows (after rows were restored or replaced by hand).",
     async run(args, io) {
-      return await withPlugin(args, io, 'memory', async (core) => {
+      const config = await loadAll(args);
+      const path: string = config.database.path;
+      if (path !== ':memory:' && !existsSync(path)) {
+        io.err(`no database at ${path} (DATABASE_PATH)\n`);
+        return 1;
+      }
+      return await withPlugin(config, io, 'memory', async (core) => {
         const { rebuildIndex } = await import('../plugins/memory/index.ts');
+        const backend = core.service<import('../plugins/memory/index.ts').MemoryBackend>('memory');
+        if (backend.name !== 'embedded') {
+          throw new UsageError(
+            `reindex is for the embedded memory backend; this config uses ${backend.name}`,
+          );
+        }
         const started = performance.now();
-        const rows = rebuildIndex(core.db);
-        io.out(`reindexed ${rows} memories in ${Math.round(performance.now() - started)} ms\n`);
+        rebuildIndex(core.db);
+        // The whole index: with a service running, its rounds index some of the rows too.
+        const indexed = (
+          core.db.$client.prepare('SELECT count(*) AS n FROM memory_terms_docsize').get() as { n: number }
+        ).n;
+        io.out(
+          `rebuilt the search index of ${indexed} memories in ${Math.round(performance.now() - started)} ms\n`,
+        );
         return 0;
       });
     },
@@ -208,7 +226,7 @@ export const commands: Record<string, CliCommand> = {
     usage: 'sweep [--json] [--config PATH]',
     summary: 'Run the retention sweeper once and print what it deleted.',
     async run(args, io) {
-      return await withPlugin(args, io, 'storage', async (core) => {
+      return await withPlugin(await loadAll(args), io, 'storage', async (core) => {
         const stats = await core
           .service<import('../plugins/storage/index.ts').StorageService>('storage')
           .sweep(Date.now());

@@ -21,6 +21,8 @@ import {
   INSERT_RANK,
   indexUnindexed,
   mergeIndex,
+  rowIndexer,
+  type UncountedRow,
 } from './upkeep.ts';
 
 export { mergeIndex } from './upkeep.ts';
@@ -134,6 +136,13 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     `DELETE FROM memory_terms WHERE rowid IN (SELECT r.id FROM memory_ranks r WHERE r.user_id = ?1
        AND NOT EXISTS (SELECT 1 FROM memory_items m WHERE m.id = r.id AND m.user_id <> ?1))`,
   );
+  // Ids the caller's ranks rows name that are now another caller's rows (restored by hand by id).
+  const takenOver = client.prepare(
+    `SELECT m.id, m.user_id AS userId, m.created_at AS createdAt, m.text FROM memory_ranks r
+       JOIN memory_items m ON m.id = r.id AND m.user_id <> r.user_id WHERE r.user_id = ?`,
+  );
+  const dropTerms = client.prepare('DELETE FROM memory_terms WHERE rowid = ?');
+  const indexRow = rowIndexer(db);
   const forgetRanks = client.prepare('DELETE FROM memory_ranks WHERE user_id = ?');
   const forgetRow = client.prepare('DELETE FROM memory_ranks WHERE user_id = ? AND id = ?');
   const forgetRowTerms = client.prepare(
@@ -355,7 +364,11 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       const deleted = transaction(db, () => {
         // The caller's ranks rows and terms first, by the ranks rows: a row replaced by hand
         // (INSERT OR REPLACE fires no delete trigger) left them behind without a memory_items row.
-        // Never the terms of an id that is now another caller's row.
+        // An id that is now another caller's row is indexed again for that caller.
+        for (const row of takenOver.all(scope.userId) as unknown as UncountedRow[]) {
+          dropTerms.run(row.id);
+          indexRow(row);
+        }
         forgetTerms.run(scope.userId);
         forgetRanks.run(scope.userId);
         const items = db.delete(memoryItems).where(eq(memoryItems.userId, scope.userId)).run();

@@ -11,7 +11,7 @@ import { keyedTerms } from './fts-query.ts';
 import { termStats } from './rank.ts';
 
 /** A row whose terms or counts are still to be written. */
-interface UncountedRow {
+export interface UncountedRow {
   id: number;
   userId: string;
   createdAt: number;
@@ -24,6 +24,23 @@ export const INSERT_RANK =
 
 /** Rows indexed per transaction while catching up, so writers of other processes are not held long. */
 const INDEX_BATCH = 2000;
+
+/**
+ * Writes a row's index terms, its `memory_ranks` row and its word count, in the caller's
+ * transaction; the row must have no terms in `memory_terms` (none yet, or deleted just before).
+ */
+export function rowIndexer(db: Db): (row: UncountedRow) => void {
+  const client = db.$client;
+  const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
+  const rank = client.prepare(INSERT_RANK);
+  const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
+  return (row) => {
+    const stats = termStats(row.text);
+    insertTerms.run(row.id, keyedTerms(row.userId, stats.terms));
+    rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
+    counted.run(stats.words, row.id);
+  };
+}
 
 /**
  * Indexes and counts every row `memory_terms` does not hold yet: after the migration that created it
@@ -45,9 +62,7 @@ export function indexUnindexed(db: Db, maxBatches = Number.POSITIVE_INFINITY): n
     `SELECT id, user_id AS userId, created_at AS createdAt, text FROM memory_items m
       WHERE id > ? AND id <= ? AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
   );
-  const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
-  const rank = client.prepare(INSERT_RANK);
-  const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
+  const index = rowIndexer(db);
   const advance = client.prepare('UPDATE memory_terms_state SET indexed_through = ? WHERE id = 1');
   let indexed = 0;
   for (let batch = 0; batch < maxBatches && through() < top; batch++) {
@@ -55,12 +70,7 @@ export function indexUnindexed(db: Db, maxBatches = Number.POSITIVE_INFINITY): n
       const from = through();
       const to = Math.min(top, from + INDEX_BATCH);
       const rows = pending.all(from, to) as unknown as UncountedRow[];
-      for (const row of rows) {
-        const stats = termStats(row.text);
-        insertTerms.run(row.id, keyedTerms(row.userId, stats.terms));
-        rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
-        counted.run(stats.words, row.id);
-      }
+      for (const row of rows) index(row);
       advance.run(to);
       indexed += rows.length;
     });

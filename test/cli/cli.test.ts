@@ -161,7 +161,7 @@ describe('elaoms CLI', () => {
     const run = cli(['reindex'], { DATABASE_PATH: database, MEMORY_BACKEND: 'embedded' }, root);
     expect(run.err).not.toContain('"level":"error"');
     expect(run.code).toBe(0);
-    expect(run.out).toMatch(/^reindexed 1 memories in \d+ ms\n$/);
+    expect(run.out).toMatch(/^rebuilt the search index of 1 memories in \d+ ms\n$/);
     const reopened = openDatabase({ path: database });
     const after = createEmbeddedBackend({ db: reopened, clock: manualClock(Date.now()) });
     expect((await after.search({ userId: '+1' }, 'budgie')).map((hit) => hit.text)).toEqual([
@@ -170,6 +170,24 @@ describe('elaoms CLI', () => {
     expect(await after.search({ userId: '+1' }, 'parrot')).toEqual([]);
     await after.close?.();
     closeDatabase(reopened);
+
+    // Not for a remote backend, nor a database that is not there (it would make an empty one).
+    const remote = cli(
+      ['reindex'],
+      {
+        DATABASE_PATH: database,
+        MEMORY_BACKEND: 'openmemory',
+        OPENMEMORY_API_KEY: 'k',
+        OPENMEMORY_URL: 'http://127.0.0.1:9',
+      },
+      root,
+    );
+    expect(remote.code).toBe(2);
+    expect(remote.err).toContain('reindex is for the embedded memory backend; this config uses openmemory');
+    const missing = cli(['reindex'], { DATABASE_PATH: join(root, 'nowhere', 'elaoms.db') }, root);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(`no database at ${join(root, 'nowhere', 'elaoms.db')}`);
+    expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });
 
   it('prints help, and exits 2 on an unknown command or none', () => {

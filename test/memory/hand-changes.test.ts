@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'bun:test';
 import { createEmbeddedBackend } from '../../plugins/memory/embedded.ts';
+import { callerKey } from '../../plugins/memory/fts-query.ts';
 import type { MemoryBackend } from '../../plugins/memory/types.ts';
 import { rebuildIndex } from '../../plugins/memory/upkeep.ts';
 import { manualClock } from '../../src/clock.ts';
@@ -143,7 +144,7 @@ describe('memory rows changed by hand', () => {
     closeDatabase(db);
   });
 
-  it("is repaired by a rebuild after a restore that kept the ids, and never erases another's terms", async () => {
+  it('is repaired by a rebuild after a restore that kept the ids, or by erasing the old owner', async () => {
     const { db, backend } = backendWithRounds();
     await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
     const [row] = itemRows(db);
@@ -157,9 +158,12 @@ describe('memory rows changed by hand', () => {
       .run(row!.id, NOW);
     expect(await ids(backend, '+1', 'parrot')).toEqual([]);
     expect(await ids(backend, '+2', 'budgie')).toEqual([]);
-    // Erasing +1 now must not take the index entry of the id that is +2's row.
+    // Erasing +1 removes +1's words from that id and indexes it again for +2, whose row it is.
     await backend.deleteUser({ userId: '+1' });
-    expect(countOf(db, 'SELECT count(*) AS n FROM memory_terms_docsize')).toBe(1);
+    const plusOneWords = db.$client.prepare('SELECT rowid FROM memory_terms WHERE memory_terms MATCH ?');
+    expect(plusOneWords.all(`"${callerKey('+1')}parrot"`)).toEqual([]);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id, wordCount: 3 }]);
     expect(rebuildIndex(db)).toBe(1);
     expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
     expect(await ids(backend, '+2', 'parrot')).toEqual([]);
