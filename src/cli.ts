@@ -197,16 +197,15 @@ export const commands: Record<string, CliCommand> = {
       const config = await loadAll(args);
       const path: string = config.database.path;
       if (path !== ':memory:' && !existsSync(path)) {
-        io.err(`no database at ${path} (DATABASE_PATH)\n`);
-        return 1;
+        io.err(`no database at ${path}: check DATABASE_PATH or database.path\n`);
+        return 2;
       }
       return await withPlugin(config, io, 'memory', async (core) => {
         const { rebuildIndex } = await import('../plugins/memory/index.ts');
         const backend = core.service<import('../plugins/memory/index.ts').MemoryBackend>('memory');
         if (backend.name !== 'embedded') {
-          throw new UsageError(
-            `reindex is for the embedded memory backend; this config uses ${backend.name}`,
-          );
+          io.err(`reindex is for the embedded memory backend; this configuration uses ${backend.name}\n`);
+          return 2;
         }
         const started = performance.now();
         rebuildIndex(core.db);

@@ -142,6 +142,9 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
        JOIN memory_items m ON m.id = r.id AND m.user_id <> r.user_id WHERE r.user_id = ?`,
   );
   const dropTerms = client.prepare('DELETE FROM memory_terms WHERE rowid = ?');
+  const ownerStatement = client.prepare(
+    'SELECT id, user_id AS userId, created_at AS createdAt, text FROM memory_items WHERE id = ?',
+  );
   const indexRow = rowIndexer(db);
   const forgetRanks = client.prepare('DELETE FROM memory_ranks WHERE user_id = ?');
   const forgetRow = client.prepare('DELETE FROM memory_ranks WHERE user_id = ? AND id = ?');
@@ -224,10 +227,15 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     orphans.clear();
     transaction(db, () => {
       for (const [id, userId] of found) {
-        // Gone from memory_items still (not stored again since under the same id).
+        // Still not this caller's row (ids are never reused, but a restore by id writes them).
         if (uncountedStatement.get(id, userId)) continue;
         forgetRow.run(userId, id);
-        forgetRowTerms.run(id);
+        // Another caller's row under that id now (a restore by id): its terms were this caller's.
+        const owner = ownerStatement.get(id) as unknown as UncountedRow | undefined;
+        if (owner) {
+          dropTerms.run(id);
+          indexRow(owner);
+        } else forgetRowTerms.run(id);
       }
     });
   }

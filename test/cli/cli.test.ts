@@ -183,9 +183,12 @@ describe('elaoms CLI', () => {
       root,
     );
     expect(remote.code).toBe(2);
-    expect(remote.err).toContain('reindex is for the embedded memory backend; this config uses openmemory');
+    expect(remote.err).toContain(
+      'reindex is for the embedded memory backend; this configuration uses openmemory',
+    );
+    expect(remote.err).not.toContain('Usage');
     const missing = cli(['reindex'], { DATABASE_PATH: join(root, 'nowhere', 'elaoms.db') }, root);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toContain(`no database at ${join(root, 'nowhere', 'elaoms.db')}`);
     expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });

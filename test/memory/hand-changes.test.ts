@@ -171,4 +171,26 @@ describe('memory rows changed by hand', () => {
     await backend.close?.();
     closeDatabase(db);
   });
+
+  it('gives a restored id to its new owner when a search of the old one meets it first', async () => {
+    const { db, backend } = backendWithRounds();
+    await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
+    const [row] = itemRows(db);
+    db.$client
+      .prepare(
+        `INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
+         VALUES (?, '+2', 'c1', 'transcript', 0, 'a budgie sings', ?, 3)`,
+      )
+      .run(row!.id, NOW);
+    // +1's search meets the id (its old counts) and skips it; the next round hands it to +2.
+    expect(await ids(backend, '+1', 'parrot')).toEqual([]);
+    expect(await waitUntil(async () => (await ids(backend, '+2', 'budgie')).length === 1)).toBe(true);
+    const plusOneWords = db.$client.prepare('SELECT rowid FROM memory_terms WHERE memory_terms MATCH ?');
+    expect(plusOneWords.all(`"${callerKey('+1')}parrot"`)).toEqual([]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id }]);
+    await backend.deleteUser({ userId: '+1' });
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
+    await backend.close?.();
+    closeDatabase(db);
+  });
 });
