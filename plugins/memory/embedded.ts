@@ -11,6 +11,7 @@ import type { Clock } from '../../src/clock.ts';
 import { type Db, readSnapshot, transaction } from '../../src/db/index.ts';
 import { clampLimit, conversationPieces, pieceKey } from './chunks.ts';
 import { keyedTerms, matchOf, queryTerms } from './fts-query.ts';
+import { leftovers } from './leftovers.ts';
 import { bm25Scores, type TermStats, termStats } from './rank.ts';
 import { memoryItems, memoryUserSummaries } from './schema.ts';
 import type { ConversationRecord, MemoryBackend, MemoryItem, Scope, UserSummary } from './types.ts';
@@ -21,8 +22,6 @@ import {
   INSERT_RANK,
   indexUnindexed,
   mergeIndex,
-  rowIndexer,
-  type UncountedRow,
 } from './upkeep.ts';
 
 export { mergeIndex } from './upkeep.ts';
@@ -132,27 +131,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     'SELECT created_at AS createdAt, text FROM memory_items WHERE id = ? AND user_id = ?',
   );
   const insertRank = client.prepare(INSERT_RANK);
-  const forgetTerms = client.prepare(
-    `DELETE FROM memory_terms WHERE rowid IN (SELECT r.id FROM memory_ranks r WHERE r.user_id = ?1
-       AND NOT EXISTS (SELECT 1 FROM memory_items m WHERE m.id = r.id AND m.user_id <> ?1))`,
-  );
-  // Ids the caller's ranks rows name that are now another caller's rows (restored by hand by id).
-  const takenOver = client.prepare(
-    `SELECT m.id, m.user_id AS userId, m.created_at AS createdAt, m.text FROM memory_ranks r
-       JOIN memory_items m ON m.id = r.id AND m.user_id <> r.user_id WHERE r.user_id = ?`,
-  );
-  const dropTerms = client.prepare('DELETE FROM memory_terms WHERE rowid = ?');
-  const ownerStatement = client.prepare(
-    'SELECT id, user_id AS userId, created_at AS createdAt, text FROM memory_items WHERE id = ?',
-  );
-  const indexRow = rowIndexer(db);
-  const forgetRanks = client.prepare('DELETE FROM memory_ranks WHERE user_id = ?');
-  const forgetRow = client.prepare('DELETE FROM memory_ranks WHERE user_id = ? AND id = ?');
-  const forgetRowTerms = client.prepare(
-    'DELETE FROM memory_terms WHERE rowid = ?1 AND NOT EXISTS (SELECT 1 FROM memory_items WHERE id = ?1)',
-  );
-  /** Ranks rows a search found without their memory (replaced by hand): removed in the next round. */
-  const orphans = new Map<number, string>();
+  const left = leftovers(db);
   // Rows this backend stores are indexed at once; when no row stored by others lies below them, the
   // mark moves past them too, so the next start has nothing to walk through (indexUnindexed).
   const advanceIndexed = client.prepare(
@@ -172,7 +151,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
     try {
       // Rows inserted or changed by hand since: searchable within a round, not at the next start.
       indexUnindexed(db, 1);
-      forgetOrphans();
+      left.sweep();
       countUncounted(db, COUNT_PER_ROUND);
       mergeIndex(db, MERGE_STEPS_PER_ROUND);
     } catch {
@@ -218,25 +197,6 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
       if (hit.termCounts !== null) return [hit];
       const row = uncountedStatement.get(hit.id, userId) as { createdAt: number; text: string } | undefined;
       return row ? [{ ...hit, ...row }] : [];
-    });
-  }
-
-  function forgetOrphans() {
-    if (orphans.size === 0) return;
-    const found = [...orphans];
-    orphans.clear();
-    transaction(db, () => {
-      for (const [id, userId] of found) {
-        // Still not this caller's row (ids are never reused, but a restore by id writes them).
-        if (uncountedStatement.get(id, userId)) continue;
-        forgetRow.run(userId, id);
-        // Another caller's row under that id now (a restore by id): its terms were this caller's.
-        const owner = ownerStatement.get(id) as unknown as UncountedRow | undefined;
-        if (owner) {
-          dropTerms.run(id);
-          indexRow(owner);
-        } else forgetRowTerms.run(id);
-      }
     });
   }
 
@@ -325,7 +285,7 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
             // Still the caller's row: a ranks row a change by hand left behind never shows.
             const row = hitStatement.get(hit.id, scope.userId) as unknown as Hit | undefined;
             if (row) items.push(toItem(row, score));
-            else if (hit.termCounts !== null) orphans.set(hit.id, scope.userId);
+            else if (hit.termCounts !== null) left.note(hit.id, scope.userId);
             return items;
           }, []);
       });
@@ -370,15 +330,8 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
 
     async deleteUser(scope: Scope) {
       const deleted = transaction(db, () => {
-        // The caller's ranks rows and terms first, by the ranks rows: a row replaced by hand
-        // (INSERT OR REPLACE fires no delete trigger) left them behind without a memory_items row.
-        // An id that is now another caller's row is indexed again for that caller.
-        for (const row of takenOver.all(scope.userId) as unknown as UncountedRow[]) {
-          dropTerms.run(row.id);
-          indexRow(row);
-        }
-        forgetTerms.run(scope.userId);
-        forgetRanks.run(scope.userId);
+        // By the caller's ranks rows first: rows replaced by hand left some without their memory.
+        left.forgetUser(scope.userId);
         const items = db.delete(memoryItems).where(eq(memoryItems.userId, scope.userId)).run();
         const summaries = db
           .delete(memoryUserSummaries)

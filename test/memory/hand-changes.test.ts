@@ -32,6 +32,29 @@ function derivedRows(db: Db): number {
   return countOf(db, 'SELECT count(*) AS n FROM memory_terms_docsize') + rankRows(db).length;
 }
 
+/**
+ * +1 stores a conversation, then its row is restored by id as +2's with another text: REPLACE fires
+ * no delete trigger and the id is not new, so the index and counts still hold +1's words on it.
+ */
+async function restoredForAnother(db: Db, backend: MemoryBackend): Promise<number> {
+  await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
+  const [row] = itemRows(db);
+  db.$client
+    .prepare(
+      `INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
+       VALUES (?, '+2', 'c1', 'transcript', 0, 'a budgie sings', ?, 3)`,
+    )
+    .run(row!.id, NOW);
+  return row!.id;
+}
+
+/** Ids whose index terms still hold +1's word "parrot". */
+function idsWithPlusOnesParrot(db: Db): unknown[] {
+  return db.$client
+    .prepare('SELECT rowid FROM memory_terms WHERE memory_terms MATCH ?')
+    .all(`"${callerKey('+1')}parrot"`);
+}
+
 describe('memory rows changed by hand', () => {
   it("follows a caller's memories moved to a new number, and their erasure", async () => {
     const { db, backend } = backendWithRounds();
@@ -144,52 +167,34 @@ describe('memory rows changed by hand', () => {
     closeDatabase(db);
   });
 
-  it('is repaired by a rebuild after a restore that kept the ids, or by erasing the old owner', async () => {
-    const { db, backend } = backendWithRounds();
-    await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
-    const [row] = itemRows(db);
-    // A restore by id: the same row id, now +2's with another text. REPLACE fires no delete trigger
-    // and the id is not new, so the rounds cannot tell: +1's terms and counts stay on that id.
-    db.$client
-      .prepare(
-        `INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
-         VALUES (?, '+2', 'c1', 'transcript', 0, 'a budgie sings', ?, 3)`,
-      )
-      .run(row!.id, NOW);
-    expect(await ids(backend, '+1', 'parrot')).toEqual([]);
+  it('gives a restored id to its new owner when the old owner is erased, and is rebuilt by reindex', async () => {
+    const db = memoryDb();
+    // Rounds far apart: the erasure, not a round, must hand the id over here.
+    const backend = createEmbeddedBackend({ db, clock: manualClock(NOW), mergeIntervalMs: 60_000 });
+    const id = await restoredForAnother(db, backend);
     expect(await ids(backend, '+2', 'budgie')).toEqual([]);
-    // Erasing +1 removes +1's words from that id and indexes it again for +2, whose row it is.
     await backend.deleteUser({ userId: '+1' });
-    const plusOneWords = db.$client.prepare('SELECT rowid FROM memory_terms WHERE memory_terms MATCH ?');
-    expect(plusOneWords.all(`"${callerKey('+1')}parrot"`)).toEqual([]);
-    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
-    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id, wordCount: 3 }]);
+    expect(idsWithPlusOnesParrot(db)).toEqual([]);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(id)]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id, wordCount: 3 }]);
     expect(rebuildIndex(db)).toBe(1);
-    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(id)]);
     expect(await ids(backend, '+2', 'parrot')).toEqual([]);
-    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id, wordCount: 3 }]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id, wordCount: 3 }]);
     await backend.close?.();
     closeDatabase(db);
   });
 
   it('gives a restored id to its new owner when a search of the old one meets it first', async () => {
     const { db, backend } = backendWithRounds();
-    await backend.storeConversation({ userId: '+1' }, conversation('c1', 'my parrot talks'));
-    const [row] = itemRows(db);
-    db.$client
-      .prepare(
-        `INSERT OR REPLACE INTO memory_items (id, user_id, conversation_id, kind, seq, text, created_at, word_count)
-         VALUES (?, '+2', 'c1', 'transcript', 0, 'a budgie sings', ?, 3)`,
-      )
-      .run(row!.id, NOW);
+    const id = await restoredForAnother(db, backend);
     // +1's search meets the id (its old counts) and skips it; the next round hands it to +2.
     expect(await ids(backend, '+1', 'parrot')).toEqual([]);
     expect(await waitUntil(async () => (await ids(backend, '+2', 'budgie')).length === 1)).toBe(true);
-    const plusOneWords = db.$client.prepare('SELECT rowid FROM memory_terms WHERE memory_terms MATCH ?');
-    expect(plusOneWords.all(`"${callerKey('+1')}parrot"`)).toEqual([]);
-    expect(rankRows(db)).toMatchObject([{ userId: '+2', id: row!.id }]);
+    expect(idsWithPlusOnesParrot(db)).toEqual([]);
+    expect(rankRows(db)).toMatchObject([{ userId: '+2', id }]);
     await backend.deleteUser({ userId: '+1' });
-    expect(await ids(backend, '+2', 'budgie')).toEqual([String(row!.id)]);
+    expect(await ids(backend, '+2', 'budgie')).toEqual([String(id)]);
     await backend.close?.();
     closeDatabase(db);
   });
