@@ -8,6 +8,7 @@ import { Elysia } from 'elysia';
 import { type EmbedOptions, embed } from '../../src/embed.ts';
 import { definePlugin } from '../../src/plugin.ts';
 import { MemoryConfig } from './config.ts';
+import { backlogMetrics } from './metrics.ts';
 import { createMemoryService } from './service.ts';
 import type { MemoryBackend } from './types.ts';
 
@@ -27,6 +28,7 @@ export const memoryPlugin = definePlugin({
       logger: ctx.logger,
       metrics: ctx.metrics,
     });
+    if (backend.name === 'embedded' && ctx.metrics) backlogMetrics(ctx.metrics, ctx.db);
     const app = new Elysia({ name: 'elaoms/memory', seed: ctx.config }).decorate(
       'memory',
       backend as MemoryBackend,

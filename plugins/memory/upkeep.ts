@@ -98,6 +98,26 @@ export function rebuildIndex(db: Db): number {
   return indexed;
 }
 
+/**
+ * What the upkeep has still to do: rows above the index's mark that are not in the index yet (a
+ * search does not find them), and rows not counted yet (ranked from their text meanwhile). Both
+ * counts read indexes only: the rows above the mark, and the partial index of uncounted rows.
+ */
+export function upkeepBacklog(db: Db): { unindexed: number; uncounted: number } {
+  const client = db.$client;
+  const unindexed = client
+    .prepare(
+      `SELECT count(*) AS n FROM memory_items m
+        WHERE id > (SELECT indexed_through FROM memory_terms_state WHERE id = 1)
+          AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
+    )
+    .get() as { n: number };
+  const uncounted = client
+    .prepare('SELECT count(*) AS n FROM memory_items WHERE word_count IS NULL')
+    .get() as { n: number };
+  return { unindexed: unindexed.n, uncounted: uncounted.n };
+}
+
 /** Pages one merge step may write (about 2 MB); each step is its own short write transaction. */
 const MERGE_PAGES = 500;
 
