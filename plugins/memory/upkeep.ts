@@ -99,23 +99,24 @@ export function rebuildIndex(db: Db): number {
 }
 
 /**
- * What the upkeep has still to do: rows above the index's mark that are not in the index yet (a
- * search does not find them), and rows not counted yet (ranked from their text meanwhile). Both
- * counts read indexes only: the rows above the mark, and the partial index of uncounted rows.
+ * What the upkeep has still to do, cheaply enough for every scrape:
+ * - `aboveMark`: ids the rounds have still to walk (the newest id minus the index's mark), an upper
+ *   bound on the rows a search does not find yet. Counting those rows exactly would read every row
+ *   above the mark, after a bulk change by hand most of the table.
+ * - `uncounted`: rows ranked from their text until counted, from the partial index of such rows.
  */
-export function upkeepBacklog(db: Db): { unindexed: number; uncounted: number } {
+export function upkeepBacklog(db: Db): { aboveMark: number; uncounted: number } {
   const client = db.$client;
-  const unindexed = client
+  const { n: aboveMark } = client
     .prepare(
-      `SELECT count(*) AS n FROM memory_items m
-        WHERE id > (SELECT indexed_through FROM memory_terms_state WHERE id = 1)
-          AND NOT EXISTS (SELECT 1 FROM memory_terms_docsize d WHERE d.id = m.id)`,
+      `SELECT max(0, coalesce((SELECT max(id) FROM memory_items), 0)
+                     - (SELECT indexed_through FROM memory_terms_state WHERE id = 1)) AS n`,
     )
     .get() as { n: number };
-  const uncounted = client
+  const { n: uncounted } = client
     .prepare('SELECT count(*) AS n FROM memory_items WHERE word_count IS NULL')
     .get() as { n: number };
-  return { unindexed: unindexed.n, uncounted: uncounted.n };
+  return { aboveMark, uncounted };
 }
 
 /** Pages one merge step may write (about 2 MB); each step is its own short write transaction. */
