@@ -2,9 +2,10 @@
  * The embedded backend: our own SQLite. Each conversation becomes rows of `memory_items` (summary,
  * facts, transcript chunks), unique on (user, conversation, kind, seq), so a repeated delivery inserts
  * nothing. The FTS5 table `memory_terms` indexes each row under its caller's key, which the backend
- * writes itself (`upkeep.ts` for rows it did not store); a search reads only the caller's doclists (the caller's newest
- * `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's own rows and by recency,
- * from their term counts in `memory_ranks`, where each caller's rows are stored together.
+ * writes itself (`upkeep.ts` for rows it did not store); a search reads only the caller's doclists
+ * (the caller's newest `SEARCH_CANDIDATES` matches) and ranks them in JS by BM25 over the caller's
+ * own rows and by recency, from their term counts in `memory_ranks`, where each caller's rows are
+ * stored together.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../src/clock.ts';
@@ -277,17 +278,18 @@ export function createEmbeddedBackend(options: EmbeddedOptions): MemoryBackend {
         const found = ranked(candidates.all(match, scope.userId) as unknown as Candidate[], scope.userId);
         if (found.length === 0) return [];
         const relevance = bm25Scores(terms, found, total);
-        return found
+        const ranking = found
           .map((hit, i) => ({ hit, score: relevance[i]! * recencyWeight(hit.createdAt) }))
-          .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id)
-          .reduce<MemoryItem[]>((items, { hit, score }) => {
-            if (items.length >= limit) return items;
-            // Still the caller's row: a ranks row a change by hand left behind never shows.
-            const row = hitStatement.get(hit.id, scope.userId) as unknown as Hit | undefined;
-            if (row) items.push(toItem(row, score));
-            else if (hit.termCounts !== null) left.note(hit.id, scope.userId);
-            return items;
-          }, []);
+          .sort((a, b) => b.score - a.score || b.hit.createdAt - a.hit.createdAt || b.hit.id - a.hit.id);
+        const items: MemoryItem[] = [];
+        for (const { hit, score } of ranking) {
+          if (items.length >= limit) break;
+          // Still the caller's row: a ranks row a change by hand left behind never shows.
+          const row = hitStatement.get(hit.id, scope.userId) as unknown as Hit | undefined;
+          if (row) items.push(toItem(row, score));
+          else if (hit.termCounts !== null) left.note(hit.id, scope.userId);
+        }
+        return items;
       });
     },
 

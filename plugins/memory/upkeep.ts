@@ -1,14 +1,15 @@
 /**
  * The embedded backend's upkeep of what it derives from `memory_items`: the caller index
- * (`memory_terms`) and the term counts that search ranking reads (`memory_ranks`). The backend writes both with every
- * row it stores; rows it did not write (an older database, rows inserted by hand) are caught up when
- * a backend is created, and the index's segments are merged in the background.
+ * (`memory_terms`) and the term counts that search ranking reads (`memory_ranks`). The backend
+ * writes both with every row it stores; rows it did not write (an older database, rows inserted by
+ * hand) are caught up when a backend is created, and the index's segments are merged in the
+ * background.
  */
 import { randomUUID } from 'node:crypto';
 import { type Db, transaction } from '../../src/db/index.ts';
 import { acquireLease, releaseLease } from '../../src/db/leases.ts';
 import { keyedTerms } from './fts-query.ts';
-import { termStats } from './rank.ts';
+import { type TermStats, termStats } from './rank.ts';
 
 /** A row whose terms or counts are still to be written. */
 export interface UncountedRow {
@@ -26,19 +27,30 @@ export const INSERT_RANK =
 const INDEX_BATCH = 2000;
 
 /**
- * Writes a row's index terms, its `memory_ranks` row and its word count, in the caller's
- * transaction; the row must have no terms in `memory_terms` (none yet, or deleted just before).
+ * Writes a row's `memory_ranks` row and its word count, in the caller's transaction; returns the
+ * row's term stats.
  */
-export function rowIndexer(db: Db): (row: UncountedRow) => void {
+function rowCounter(db: Db): (row: UncountedRow) => TermStats {
   const client = db.$client;
-  const insertTerms = client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
   const rank = client.prepare(INSERT_RANK);
   const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
   return (row) => {
     const stats = termStats(row.text);
-    insertTerms.run(row.id, keyedTerms(row.userId, stats.terms));
     rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
     counted.run(stats.words, row.id);
+    return stats;
+  };
+}
+
+/**
+ * Writes a row's index terms, its `memory_ranks` row and its word count, in the caller's
+ * transaction; the row must have no terms in `memory_terms` (none yet, or deleted just before).
+ */
+export function rowIndexer(db: Db): (row: UncountedRow) => void {
+  const insertTerms = db.$client.prepare('INSERT INTO memory_terms (rowid, terms) VALUES (?, ?)');
+  const count = rowCounter(db);
+  return (row) => {
+    insertTerms.run(row.id, keyedTerms(row.userId, count(row).terms));
   };
 }
 
@@ -157,15 +169,10 @@ export function countUncounted(db: Db, maxRows: number): number {
       WHERE word_count IS NULL ORDER BY id LIMIT ?`,
   );
   if (!client.prepare('SELECT 1 FROM memory_items WHERE word_count IS NULL LIMIT 1').get()) return 0;
-  const rank = client.prepare(INSERT_RANK);
-  const counted = client.prepare('UPDATE memory_items SET word_count = ? WHERE id = ?');
+  const count = rowCounter(db);
   return transaction(db, () => {
     const rows = pending.all(maxRows) as unknown as UncountedRow[];
-    for (const row of rows) {
-      const stats = termStats(row.text);
-      rank.run(row.userId, row.id, row.createdAt, stats.words, stats.counts);
-      counted.run(stats.words, row.id);
-    }
+    for (const row of rows) count(row);
     return rows.length;
   });
 }
